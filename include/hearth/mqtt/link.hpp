@@ -1,0 +1,38 @@
+// What the broker needs from a connection, whatever carries it (TCP, TLS,
+// WebSocket, or an in-process client). The broker never does I/O itself: it
+// hands bytes and messages to a link, and the link writes them when it can.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <system_error>
+
+#include "hearth/mqtt/message.hpp"
+
+namespace hearth::mqtt {
+
+class link {
+public:
+  virtual ~link() = default;
+
+  // Queues an encoded control packet (CONNACK, PUBACK, SUBACK, ...).
+  virtual void send(std::string_view bytes) = 0;
+
+  // Queues a PUBLISH of a shared message with this delivery's own flags.
+  // A QoS 0 delivery may be refused when the link's write queue is past its
+  // soft limit; the function then returns false and the drop is counted.
+  virtual bool send_publish(const message_ptr& m, std::uint8_t qos, bool retain, bool dup,
+                            std::uint16_t packet_id) = 0;
+
+  // CONNECT accepted: the link now enforces this keepalive (0 = none).
+  virtual void on_connected(std::uint16_t keepalive_seconds) = 0;
+
+  // Ends the connection after what is queued has been written. The link
+  // reports the end through broker::on_close later, never from inside close().
+  virtual void close(std::error_code why) = 0;
+
+  // Remote address, for logs ("127.0.0.1:53122", "local:bridge").
+  virtual std::string_view peer() const = 0;
+};
+
+}  // namespace hearth::mqtt

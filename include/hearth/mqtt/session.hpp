@@ -1,0 +1,100 @@
+// The state MQTT keeps for a client id, independent of any connection:
+// subscriptions, the outbound QoS 1/2 window (in send order, for resending
+// with DUP after a reconnect), messages queued behind that window or while the
+// client is away, and the ids of inbound QoS 2 messages received but not yet
+// released. Plain data with its own tests; a persistence layer can mirror it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "hearth/mqtt/message.hpp"
+
+namespace hearth::mqtt {
+
+struct client;
+
+struct session_limits {
+  std::size_t max_inflight = 32;           // unacknowledged outbound QoS 1/2 messages
+  std::size_t max_queued_messages = 1000;  // behind the window, or while away
+  std::size_t max_queued_bytes = 16u << 20;
+  std::size_t max_incoming_qos2 = 1000;    // received QoS 2 ids awaiting PUBREL
+};
+
+struct delivery {
+  message_ptr msg;
+  std::uint8_t qos = 0;   // the QoS of this delivery (min of published and granted)
+  bool retain = false;    // set for deliveries of retained messages on subscribe
+};
+
+enum class flight_state : std::uint8_t { awaiting_puback, awaiting_pubrec, awaiting_pubcomp };
+
+struct flight {
+  std::uint16_t packet_id = 0;
+  flight_state state = flight_state::awaiting_puback;
+  delivery d;
+};
+
+class session {
+public:
+  session(std::string client_id, bool clean) : client_id_(std::move(client_id)), clean_(clean) {}
+
+  const std::string& client_id() const noexcept { return client_id_; }
+  bool clean() const noexcept { return clean_; }
+
+  // Subscriptions, filter -> granted QoS.
+  std::map<std::string, std::uint8_t, std::less<>> subscriptions;
+
+  // --- outbound window -----------------------------------------------------
+  const std::vector<flight>& inflight() const noexcept { return inflight_; }
+  bool window_full(const session_limits& l) const noexcept { return inflight_.size() >= l.max_inflight; }
+  // Puts `d` in the window under a fresh packet id and returns the flight.
+  flight& start_flight(delivery d);
+  flight* find_flight(std::uint16_t packet_id) noexcept;
+  void end_flight(std::uint16_t packet_id) noexcept;
+
+  // --- queue behind the window -----------------------------------------------
+  // Returns false, and counts a drop, when the queue is at its bounds.
+  bool enqueue(delivery d, const session_limits& l);
+  bool has_queued() const noexcept { return queue_ && !queue_->empty(); }
+  delivery pop_queued();
+  std::size_t queued_count() const noexcept { return queue_ ? queue_->size() : 0; }
+  std::size_t queued_bytes() const noexcept { return queued_bytes_; }
+  std::uint64_t dropped() const noexcept { return dropped_; }
+
+  // --- inbound QoS 2 -----------------------------------------------------------
+  std::unordered_set<std::uint16_t> incoming_qos2;
+
+  // The live connection, if any.
+  client* connection = nullptr;
+  // Who subscribed, for read-ACL checks of deliveries while the client is away.
+  std::optional<std::string> username;
+
+  // Scratch space for folding overlapping subscriptions during one routing.
+  std::uint64_t match_epoch = 0;
+  std::uint8_t match_qos = 0;
+
+private:
+  std::uint16_t next_packet_id() noexcept;
+
+  std::string client_id_;
+  bool clean_;
+  // An idle session must cost little memory: a std::deque allocates its map
+  // and a first 512-byte block when constructed, so the window is a vector
+  // (it holds at most max_inflight entries) and the queue exists only while
+  // something waits in it.
+  std::vector<flight> inflight_;
+  std::unique_ptr<std::deque<delivery>> queue_;
+  std::size_t queued_bytes_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::uint16_t last_packet_id_ = 0;
+};
+
+}  // namespace hearth::mqtt

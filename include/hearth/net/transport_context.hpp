@@ -1,0 +1,73 @@
+// What every MQTT connection of one io_context shares (the Beast chat
+// example's shared_state): the broker, the logger, the limits, one read
+// buffer, and the registry of live connections for shutdown.
+//
+// The read buffer is the reason idle connections are cheap: a connection
+// waits for readability without a buffer, reads into this one, and keeps
+// only the bytes of an incomplete packet. That is safe because everything
+// runs on one thread and a read's bytes are consumed before the handler
+// returns.
+//
+// The registry holds non-owning pointers: a connection lives as long as one
+// of its asynchronous operations holds it, and leaves the registry when it
+// ends.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "hearth/core/log.hpp"
+#include "hearth/mqtt/broker.hpp"
+#include "hearth/mqtt/outbound_queue.hpp"
+
+namespace hearth {
+
+class tcp_connection;
+
+struct connection_limits {
+  std::size_t max_packet_size = 1048576;                    // remaining length, checked before allocating
+  std::chrono::steady_clock::duration connect_timeout = std::chrono::seconds(10);
+  std::chrono::steady_clock::duration flush_timeout = std::chrono::seconds(5);  // writing what is queued on close
+  mqtt::outbound_limits write_queue;
+  std::size_t write_budget = 256 * 1024;  // bytes per write, so one busy client cannot hog the loop
+  std::size_t read_budget = 256 * 1024;   // bytes read per turn, for the same reason
+};
+
+class transport_context {
+public:
+  static constexpr std::size_t read_buffer_size = 64 * 1024;
+
+  transport_context(mqtt::broker& broker, core::logger& log, connection_limits limits);
+  transport_context(const transport_context&) = delete;
+  transport_context& operator=(const transport_context&) = delete;
+
+  mqtt::broker& broker() noexcept { return broker_; }
+  core::logger& log() noexcept { return log_; }
+  const connection_limits& limits() const noexcept { return limits_; }
+
+  // Scratch space valid until the caller's handler returns.
+  std::span<char> read_buffer() noexcept { return {read_buffer_.get(), read_buffer_size}; }
+  std::string& header_scratch() noexcept { return header_scratch_; }
+
+  void add(tcp_connection& c);
+  void remove(tcp_connection& c) noexcept;
+  std::size_t size() const noexcept { return connections_.size(); }
+
+  // Ends every connection now, reporting each to the broker (shutdown).
+  void close_all(std::error_code why);
+
+private:
+  mqtt::broker& broker_;
+  core::logger& log_;
+  connection_limits limits_;
+  std::unique_ptr<char[]> read_buffer_;
+  std::string header_scratch_;
+  std::vector<tcp_connection*> connections_;  // each knows its index
+};
+
+}  // namespace hearth

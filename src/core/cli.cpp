@@ -1,0 +1,167 @@
+// The command line: one pass over argv into cli_options, then the merge of
+// defaults, config file and options into one validated config.
+#include "hearth/core/cli.hpp"
+
+#include <string_view>
+
+namespace hearth::core {
+
+namespace {
+
+[[noreturn]] void fail(std::string_view option, std::string_view what) {
+  throw config_error(std::string(option) + ": " + std::string(what));
+}
+
+listen_address address_option(std::string_view option, std::string_view value) {
+  std::string why;
+  auto addr = parse_listen_address(value, why);
+  if (!addr) fail(option, why);
+  return *addr;
+}
+
+}  // namespace
+
+cli_options parse_command_line(std::span<const char* const> args) {
+  cli_options out;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    std::string_view name = arg;
+    std::optional<std::string_view> inline_value;
+    if (arg.starts_with("--")) {
+      if (auto eq = arg.find('='); eq != std::string_view::npos) {
+        name = arg.substr(0, eq);
+        inline_value = arg.substr(eq + 1);
+      }
+    }
+    // The value of an option: after '=' or the next argument.
+    auto value = [&]() -> std::string_view {
+      if (inline_value) return *inline_value;
+      if (i + 1 >= args.size()) fail(name, "missing value");
+      return args[++i];
+    };
+    auto flag = [&] {
+      if (inline_value) fail(name, "takes no value");
+    };
+
+    if (name == "-h" || name == "--help") {
+      flag();
+      out.what = cli_options::action::help;
+    } else if (name == "--version") {
+      flag();
+      out.what = cli_options::action::version;
+    } else if (name == "-c" || name == "--config") {
+      out.config_file = std::string(value());
+    } else if (name == "--data-dir") {
+      out.data_dir = std::string(value());
+      if (out.data_dir->empty()) fail(name, "must not be empty");
+    } else if (name == "--mqtt") {
+      out.mqtt = address_option(name, value());
+    } else if (name == "--mqtts") {
+      out.mqtts = address_option(name, value());
+    } else if (name == "--https") {
+      out.https = address_option(name, value());
+    } else if (name == "--http") {
+      out.http = address_option(name, value());
+    } else if (name == "--password-file") {
+      out.password_file = std::string(value());
+    } else if (name == "--acl-file") {
+      out.acl_file = std::string(value());
+    } else if (name == "--log-level") {
+      log_level level;
+      if (!parse_log_level(value(), level)) fail(name, "expected one of debug, info, warning, error, off");
+      out.level = level;
+    } else if (name == "--allow-anonymous") {
+      flag();
+      out.allow_anonymous = true;
+    } else if (name == "--demo") {
+      flag();
+      out.demo = true;
+    } else if (name == "passwd") {
+      fail("passwd", "not available yet (user accounts arrive in a later version)");
+    } else if (name.starts_with("-")) {
+      fail(name, "unknown option (see hearthd --help)");
+    } else {
+      fail(name, "unexpected argument (see hearthd --help)");
+    }
+  }
+  return out;
+}
+
+std::string usage() {
+  return R"(Usage: hearthd [OPTIONS]
+
+Hearth's central station: an MQTT 3.1.1 broker (and, in later versions, the
+web UI, storage and automations) in one process.
+
+Options:
+  -c, --config FILE       read settings from a TOML file (the command line overrides it)
+      --data-dir DIR      data directory, created if missing (default /var/lib/hearth)
+      --mqtt ADDR:PORT    MQTT listener (default 127.0.0.1:1883; port 0 picks a free port,
+                          which is logged as "listening mqtt ADDR:PORT")
+      --mqtts ADDR:PORT   MQTT over TLS listener (not available yet)
+      --https ADDR:PORT   HTTPS listener for the web UI (not available yet)
+      --http ADDR:PORT    plain HTTP listener (not available yet)
+      --password-file FILE  users, in Mosquitto's password-file format (not available yet)
+      --acl-file FILE     access control, in Mosquitto's acl_file format
+      --allow-anonymous   accept clients without a username from any address (by default
+                          only clients connecting from the loopback address are accepted)
+      --demo              run a demonstration on this machine and print how to try it
+      --log-level LEVEL   debug, info (default), warning, error or off
+  -h, --help              show this help and exit
+      --version           show the version and exit
+
+ADDR is a numeric IPv4 address or a bracketed IPv6 one: 127.0.0.1:1883, 0.0.0.0:1883, [::1]:1883.
+
+Config file keys (TOML), with their defaults:
+  data_dir = "/var/lib/hearth"
+  log_level = "info"
+  allow_anonymous = false
+  acl_file = ""
+  password_file = ""                 # not available yet
+  [mqtt]
+  listen = "127.0.0.1:1883"          # --mqtt
+  max_packet_size = 1048576          # bytes of remaining length, at most 268435455
+  connect_timeout = 10               # seconds to receive CONNECT after accepting
+  max_inflight = 32                  # outbound QoS 1/2 messages awaiting acknowledgement, per client
+  max_queued_messages = 1000         # per session, behind the window or while offline
+  max_queued_bytes = 16777216        # per session
+  max_incoming_qos2 = 1000           # QoS 2 messages received and not yet released, per session
+  write_queue_soft_bytes = 1048576   # unsent bytes beyond which QoS 0 messages are dropped (counted)
+  write_queue_hard_bytes = 16777216  # unsent bytes beyond which the client is disconnected
+  sys_interval = 10                  # seconds between $SYS publications, 0 = off
+
+Exit status: 0 after SIGINT or SIGTERM, 2 for a bad option or config file, 1 for a runtime failure.
+)";
+}
+
+config build_config(const cli_options& cli, std::string_view toml_text, std::string_view origin) {
+  config cfg;
+  if (!toml_text.empty()) apply_toml(cfg, toml_text, origin);
+
+  // Listeners and files of later milestones are checked (above) and refused
+  // here, so that a command line written for a later version fails clearly.
+  auto later = [](std::string_view option, std::string_view what) {
+    fail(option, "not available yet (" + std::string(what) + " arrives in a later version)");
+  };
+  if (cli.mqtts) later("--mqtts", "MQTT over TLS");
+  if (cli.https) later("--https", "the web server");
+  if (cli.http) later("--http", "the web server");
+  if (cli.password_file) later("--password-file", "user accounts");
+
+  if (cli.data_dir) cfg.data_dir = *cli.data_dir;
+  if (cli.mqtt) cfg.mqtt.listen = *cli.mqtt;
+  if (cli.acl_file) cfg.acl_file = *cli.acl_file;
+  if (cli.level) cfg.level = *cli.level;
+  if (cli.allow_anonymous) cfg.allow_anonymous = true;
+  cfg.demo = cli.demo;
+  validate(cfg);
+  return cfg;
+}
+
+config load_config(const cli_options& cli) {
+  if (!cli.config_file) return build_config(cli, {}, {});
+  const std::string text = read_config_file(*cli.config_file);
+  return build_config(cli, text, *cli.config_file);
+}
+
+}  // namespace hearth::core

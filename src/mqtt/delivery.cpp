@@ -1,0 +1,99 @@
+// Routing a message to the sessions whose subscriptions match it, and the
+// outbound QoS 1/2 window of each session (MQTT 3.1.1 sections 4.3-4.6).
+#include <algorithm>
+#include <cassert>
+
+#include "hearth/mqtt/broker.hpp"
+#include "hearth/mqtt/codec.hpp"
+
+namespace hearth::mqtt {
+
+void broker::route(const message_ptr& m) {
+  // Links never call back into the broker synchronously, so route() is not
+  // re-entered and the scratch vectors can be reused across calls.
+  matches_.clear();
+  targets_.clear();
+  tree_.match(m->topic, matches_);
+
+  // A session with overlapping subscriptions gets one copy, at the highest
+  // granted QoS of the matching filters (MQTT-3.3.5-1).
+  const std::uint64_t epoch = ++epoch_;
+  for (const auto& match : matches_) {
+    session* s = match.subscriber;
+    if (s->match_epoch != epoch) {
+      s->match_epoch = epoch;
+      s->match_qos = match.qos;
+      targets_.push_back(s);
+    } else {
+      s->match_qos = std::max(s->match_qos, match.qos);
+    }
+  }
+  for (session* s : targets_) {
+    if (acl_ && !acl_->can_read(identity_of(*s), m->topic)) continue;
+    deliver(*s, delivery{m, std::min(m->qos, s->match_qos), false});
+  }
+}
+
+void broker::deliver(session& s, delivery d) {
+  const session_limits& limits = cfg_.session;
+  if (!s.connection) {
+    // Only QoS 1 and 2 messages are kept for a client that is away, as in
+    // Mosquitto's default (queue_qos0_messages false).
+    if (d.qos == 0) return;
+    if (!s.enqueue(std::move(d), limits)) ++stats_.publish_dropped;
+    return;
+  }
+  if (d.qos == 0) {
+    if (s.connection->transport->send_publish(d.msg, 0, d.retain, false, 0)) {
+      ++stats_.publish_sent;
+      ++stats_.messages_sent;
+    } else {
+      ++stats_.publish_dropped;
+    }
+    return;
+  }
+  // Order is kept: nothing overtakes what already waits behind the window.
+  if (s.has_queued() || s.window_full(limits)) {
+    if (!s.enqueue(std::move(d), limits)) ++stats_.publish_dropped;
+    return;
+  }
+  const flight& f = s.start_flight(std::move(d));
+  send_flight(s, f, false);
+}
+
+void broker::send_flight(session& s, const flight& f, bool dup) {
+  assert(s.connection);
+  link& l = *s.connection->transport;
+  ++stats_.messages_sent;
+  if (f.state == flight_state::awaiting_pubcomp) {
+    scratch_.clear();
+    encode(ack_packet{packet_type::pubrel, f.packet_id}, scratch_);
+    l.send(scratch_);
+    return;
+  }
+  ++stats_.publish_sent;
+  l.send_publish(f.d.msg, f.d.qos, f.d.retain, dup, f.packet_id);
+}
+
+void broker::pump(session& s) {
+  const session_limits& limits = cfg_.session;
+  while (s.connection && s.has_queued() && !s.window_full(limits)) {
+    delivery d = s.pop_queued();
+    if (d.qos == 0) {
+      if (s.connection->transport->send_publish(d.msg, 0, d.retain, false, 0)) ++stats_.publish_sent;
+      else ++stats_.publish_dropped;
+      continue;
+    }
+    const flight& f = s.start_flight(std::move(d));
+    send_flight(s, f, false);
+  }
+}
+
+void broker::resume(session& s) {
+  // MQTT-4.4.0-1: unacknowledged PUBLISH and PUBREL packets are re-sent on
+  // reconnect, in their original order, PUBLISH with DUP set.
+  for (const flight& f : s.inflight()) send_flight(s, f, true);
+  pump(s);
+}
+
+}  // namespace hearth::mqtt

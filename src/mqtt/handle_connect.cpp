@@ -1,0 +1,98 @@
+// CONNECT (MQTT 3.1.1 section 3.1): protocol checks, client identifier,
+// authentication, session takeover and resumption.
+#include <string>
+
+#include "hearth/mqtt/broker.hpp"
+#include "hearth/mqtt/codec.hpp"
+#include "hearth/mqtt/errors.hpp"
+
+namespace hearth::mqtt {
+
+void broker::send_connack(client& c, bool present, connack_code code) {
+  scratch_.clear();
+  encode(connack_packet{present, code}, scratch_);
+  c.transport->send(scratch_);
+  ++stats_.messages_sent;
+}
+
+void broker::handle_connect(client& c, const connect_packet& p) {
+  const bool v311 = p.protocol_name == "MQTT" && p.protocol_level == 4;
+  const bool v31 = p.protocol_name == "MQIsdp" && p.protocol_level == 3;
+  auto refuse = [&](connack_code code, std::string_view why) {
+    log_.info() << "mqtt " << c.transport->peer() << " '" << p.client_id << "': connection refused: " << why;
+    send_connack(c, false, code);
+    end_client(c, {}, false);
+  };
+
+  // MQTT-3.1.2-2: an unsupported level is answered with return code 1.
+  if (!v311 && !v31) return refuse(connack_code::unacceptable_protocol_version, "unsupported protocol level");
+
+  std::string client_id = p.client_id;
+  if (client_id.empty()) {
+    // MQTT-3.1.3-7/8: a zero-length id needs a clean session; MQTT 3.1 had
+    // no zero-length ids at all.
+    if (!p.clean_session || v31 || !cfg_.allow_zero_length_client_id)
+      return refuse(connack_code::identifier_rejected, "zero-length client id without clean session");
+    do {
+      client_id = "auto-" + std::to_string(++next_assigned_id_);
+    } while (sessions_.count(client_id));
+  } else if (v31 && client_id.size() > 23) {
+    return refuse(connack_code::identifier_rejected, "MQTT 3.1 client id longer than 23 characters");
+  }
+
+  if (auth_) {
+    const connack_code verdict = auth_(p, c.transport->peer());
+    if (verdict != connack_code::accepted) return refuse(verdict, "authentication failed");
+  }
+
+  c.client_id = std::move(client_id);
+  c.username = p.username;
+  c.protocol_level = p.protocol_level;
+  c.will = p.will;
+
+  bool present = false;
+  session& s = attach_session(c, p, present);
+  c.connected = true;
+  ++stats_.clients_connected;
+  if (stats_.clients_connected > stats_.clients_maximum) stats_.clients_maximum = stats_.clients_connected;
+
+  log_.debug() << "mqtt " << c.transport->peer() << " '" << c.client_id << "' connected"
+               << (p.clean_session ? " (clean session)" : present ? " (session resumed)" : " (new session)");
+  c.transport->on_connected(p.keepalive);
+  send_connack(c, present, connack_code::accepted);
+  resume(s);
+}
+
+session& broker::attach_session(client& c, const connect_packet& p, bool& present) {
+  auto it = sessions_.find(c.client_id);
+  if (it != sessions_.end()) {
+    session& old = *it->second;
+    if (old.connection) {
+      // MQTT-3.1.4-2: the new connection takes the session over; the old one
+      // ends as an ungraceful close (its will is published).
+      client& previous = *old.connection;
+      log_.info() << "mqtt '" << c.client_id << "': taken over by " << c.transport->peer() << ", closing "
+                  << previous.transport->peer();
+      end_client(previous, errc::session_taken_over, true);
+      it = sessions_.find(c.client_id);  // a clean session was discarded by end_client
+    }
+  }
+  if (it != sessions_.end() && p.clean_session) {
+    discard_session(*it->second);
+    it = sessions_.end();
+  }
+  if (it == sessions_.end()) {
+    auto s = std::make_unique<session>(c.client_id, p.clean_session);
+    it = sessions_.emplace(c.client_id, std::move(s)).first;
+    present = false;
+  } else {
+    present = true;  // MQTT-3.2.2-2
+  }
+  session& s = *it->second;
+  s.connection = &c;
+  s.username = p.username;
+  c.sess = &s;
+  return s;
+}
+
+}  // namespace hearth::mqtt

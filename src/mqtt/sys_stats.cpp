@@ -1,0 +1,64 @@
+// In-process publication and the $SYS/broker/... statistics, with the topic
+// names Mosquitto uses so that existing dashboards work unchanged.
+#include <string>
+#include <utility>
+
+#include "hearth/mqtt/broker.hpp"
+
+namespace hearth::mqtt {
+
+void broker::publish(std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain) {
+  auto m = make_message(topic, payload, qos, retain);
+  if (retain) retained_.put(m);
+  route(m);
+}
+
+void broker::tick(clock::time_point now) {
+  now_ = now;
+  if (!started_) started_ = now;
+  if (cfg_.sys_interval.count() == 0) return;
+  if (last_sys_ != clock::time_point{} && now - last_sys_ < cfg_.sys_interval) return;
+  last_sys_ = now;
+  publish_sys();
+}
+
+void broker::publish_sys() {
+  using std::to_string;
+  const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(now_ - *started_).count();
+  std::size_t queued = 0;
+  for (const auto& [id, s] : sessions_) queued += s->queued_count() + s->inflight().size();
+
+  const std::pair<const char*, std::string> values[] = {
+      {"$SYS/broker/version", "hearth version " + cfg_.version},
+      {"$SYS/broker/uptime", to_string(uptime) + " seconds"},
+      {"$SYS/broker/clients/connected", to_string(stats_.clients_connected)},
+      {"$SYS/broker/clients/active", to_string(stats_.clients_connected)},
+      {"$SYS/broker/clients/total", to_string(sessions_.size())},
+      {"$SYS/broker/clients/maximum", to_string(stats_.clients_maximum)},
+      {"$SYS/broker/connections/total", to_string(stats_.connections_total)},
+      {"$SYS/broker/messages/received", to_string(stats_.messages_received)},
+      {"$SYS/broker/messages/sent", to_string(stats_.messages_sent)},
+      {"$SYS/broker/messages/stored", to_string(queued + retained_.size())},
+      {"$SYS/broker/publish/messages/received", to_string(stats_.publish_received)},
+      {"$SYS/broker/publish/messages/sent", to_string(stats_.publish_sent)},
+      {"$SYS/broker/publish/messages/dropped", to_string(stats_.publish_dropped)},
+      {"$SYS/broker/publish/messages/denied", to_string(stats_.publish_denied)},
+      {"$SYS/broker/load/bytes/received", to_string(stats_.bytes_received)},
+      {"$SYS/broker/load/bytes/sent", to_string(stats_.bytes_sent)},
+      {"$SYS/broker/bytes/received", to_string(stats_.bytes_received)},
+      {"$SYS/broker/bytes/sent", to_string(stats_.bytes_sent)},
+      {"$SYS/broker/retained messages/count", to_string(retained_.size())},
+      {"$SYS/broker/subscriptions/count", to_string(tree_.subscription_count())},
+      {"$SYS/broker/protocol/errors", to_string(stats_.protocol_errors)},
+  };
+  for (const auto& [topic, value] : values) {
+    // Like Mosquitto, only values that changed are published again; they are
+    // retained, so a new subscriber still sees every one.
+    auto it = sys_last_.find(topic);
+    if (it != sys_last_.end() && it->second == value) continue;
+    sys_last_[topic] = value;
+    publish(topic, value, 0, true);
+  }
+}
+
+}  // namespace hearth::mqtt

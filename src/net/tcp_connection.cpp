@@ -1,0 +1,283 @@
+#include "hearth/net/tcp_connection.hpp"
+
+#include <span>
+#include <utility>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+
+#include "hearth/mqtt/errors.hpp"
+#include "hearth/net/transport_context.hpp"
+
+namespace hearth {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+std::string format_peer(const tcp_socket& s) {
+  boost::system::error_code ec;
+  const tcp::endpoint ep = s.remote_endpoint(ec);
+  if (ec) return "unknown";
+  const auto addr = ep.address();
+  return (addr.is_v6() ? "[" + addr.to_string() + "]" : addr.to_string()) + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+tcp_connection::tcp_connection(tcp_socket socket, transport_context& ctx)
+    : ctx_(ctx),
+      socket_(std::move(socket)),
+      timer_(socket_.get_executor()),
+      keepalive_(clock::now(), ctx.limits().connect_timeout),
+      queue_(ctx.limits().write_queue),
+      peer_(format_peer(socket_)) {}
+
+tcp_connection::~tcp_connection() {
+  // Handlers holding this object have all run, so finish() has too, unless
+  // the io_context was destroyed with the connection still open (shutdown
+  // without close_all): then the broker is gone as well and must not be told.
+  if (registry_index_ != no_index) ctx_.remove(*this);
+}
+
+void tcp_connection::run() {
+  boost::system::error_code ec;
+  socket_.set_option(tcp::no_delay(true), ec);  // MQTT packets are small and latency matters
+  socket_.non_blocking(true, ec);
+  if (ec) {
+    ctx_.log().warn() << "mqtt " << peer_ << ": cannot make the socket non-blocking: " << ec.message();
+    return;  // the socket closes with this object; the broker never knew it
+  }
+  ctx_.add(*this);
+  client_ = ctx_.broker().on_open(*this);
+  arm_timer();
+  do_wait_readable();
+}
+
+// ---- reading ---------------------------------------------------------------
+
+void tcp_connection::do_wait_readable() {
+  socket_.async_wait(tcp_socket::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
+}
+
+void tcp_connection::on_readable(const boost::system::error_code& ec) {
+  if (state_ != state::open) return;  // closing (reading stopped) or closed
+  if (ec) return fail(ec, "wait");
+  const std::span<char> buf = ctx_.read_buffer();
+  std::size_t total = 0;
+  for (;;) {
+    boost::system::error_code rec;
+    const std::size_t n = socket_.read_some(net::buffer(buf.data(), buf.size()), rec);
+    if (rec == net::error::would_block || rec == net::error::try_again) break;
+    if (rec) return fail(rec, "read");  // eof included: the peer is gone
+    ctx_.broker().stats().bytes_received += n;
+    keepalive_.on_received(clock::now());
+    if (!consume(std::string_view(buf.data(), n))) return;
+    total += n;
+    // A short read drained the socket; a full one may have left more, which
+    // is read now unless this turn's budget is spent (then epoll says so).
+    if (n < buf.size() || total >= ctx_.limits().read_budget) break;
+  }
+  do_wait_readable();
+}
+
+bool tcp_connection::consume(std::string_view in) {
+  const std::size_t max = ctx_.limits().max_packet_size;
+  if (!partial_.empty()) {
+    // Complete the packet begun by an earlier read: its header first (at most
+    // five bytes, so byte by byte), then exactly the rest of its body.
+    mqtt::header_result hr = mqtt::decode_fixed_header(partial_, max);
+    while (hr.status == mqtt::decode_status::need_more && !in.empty()) {
+      partial_.push_back(in.front());
+      in.remove_prefix(1);
+      hr = mqtt::decode_fixed_header(partial_, max);
+    }
+    if (hr.status == mqtt::decode_status::error) return refuse(hr.error);
+    if (hr.status == mqtt::decode_status::need_more) return true;
+    const std::size_t total = hr.header.total_length();
+    const std::size_t take = std::min(total - partial_.size(), in.size());
+    partial_.reserve(total);  // the size was checked against the limit above
+    partial_.append(in.substr(0, take));
+    in.remove_prefix(take);
+    if (partial_.size() < total) return true;
+    const bool go_on = dispatch(hr.header, std::string_view(partial_).substr(hr.header.header_length));
+    std::string().swap(partial_);  // give the memory back: idle connections keep none
+    if (!go_on) return false;
+  }
+  while (!in.empty()) {
+    const mqtt::header_result hr = mqtt::decode_fixed_header(in, max);
+    if (hr.status == mqtt::decode_status::error) return refuse(hr.error);
+    if (hr.status == mqtt::decode_status::need_more || in.size() < hr.header.total_length()) {
+      if (hr.status == mqtt::decode_status::ok) partial_.reserve(hr.header.total_length());
+      partial_.assign(in);
+      return true;
+    }
+    if (!dispatch(hr.header, in.substr(hr.header.header_length, hr.header.remaining_length))) return false;
+    in.remove_prefix(hr.header.total_length());
+  }
+  return true;
+}
+
+bool tcp_connection::dispatch(const mqtt::fixed_header& h, std::string_view body) {
+  mqtt::packet p;
+  if (const std::error_code ec = mqtt::decode_packet(h, body, p)) return refuse(ec);
+  ctx_.broker().on_packet(*client_, p);
+  return state_ == state::open;  // the broker may have closed it
+}
+
+bool tcp_connection::refuse(std::error_code why) {
+  // The broker logs the reason and closes the link.
+  ctx_.broker().on_protocol_error(*client_, why);
+  std::string().swap(partial_);
+  return false;
+}
+
+// ---- writing ---------------------------------------------------------------
+
+void tcp_connection::send(std::string_view bytes) {
+  if (state_ == state::closed || overflowed_) return;
+  queue_.push(bytes);
+  queued();
+}
+
+bool tcp_connection::send_publish(const mqtt::message_ptr& m, std::uint8_t qos, bool retain, bool dup,
+                                  std::uint16_t packet_id) {
+  // Gone or about to be: QoS 0 is dropped, QoS 1/2 stays in the session.
+  if (state_ == state::closed || overflowed_) return qos > 0;
+  std::string& header = ctx_.header_scratch();
+  header.clear();
+  mqtt::encode_publish_header(dup, qos, retain, m->topic, packet_id, m->payload.size(), header);
+  if (!queue_.push_publish(header, m, qos == 0)) return false;
+  queued();
+  return true;
+}
+
+void tcp_connection::queued() {
+  if (queue_.overflowed()) {
+    overflowed_ = true;
+    ctx_.log().info() << "mqtt " << peer_ << ": write queue over " << queue_.limits().hard_bytes
+                      << " bytes (the client does not read), disconnecting";
+    net::post(socket_.get_executor(),
+              [self = shared_from_this()] { self->finish(mqtt::errc::write_queue_overflow); });
+    return;
+  }
+  // Write at the end of this turn, so that everything queued by the packets
+  // of one read goes out in one write.
+  if (writing_ || write_posted_) return;
+  write_posted_ = true;
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->do_write(); });
+}
+
+void tcp_connection::do_write() {
+  write_posted_ = false;
+  if (state_ == state::closed || writing_) return;
+  if (queue_.prepare(ctx_.limits().write_budget) == 0) {
+    if (state_ == state::closing) finish(close_reason_);
+    return;
+  }
+  write_buffers_.clear();
+  queue_.for_each_in_flight([this](std::string_view s) { write_buffers_.emplace_back(s.data(), s.size()); });
+  writing_ = true;
+  // A span, not the vector: the write operation copies its buffer sequence.
+  net::async_write(socket_, std::span<const net::const_buffer>(write_buffers_),
+                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                     self->on_write(ec, n);
+                   });
+}
+
+void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n) {
+  writing_ = false;
+  if (ec) return fail(ec, "write");
+  ctx_.broker().stats().bytes_sent += n;
+  queue_.consume();
+  if (state_ == state::closed) return;
+  if (!queue_.empty()) return do_write();
+  std::vector<net::const_buffer>().swap(write_buffers_);
+  if (state_ == state::closing) finish(close_reason_);
+}
+
+// ---- deadlines -------------------------------------------------------------
+
+void tcp_connection::on_connected(std::uint16_t keepalive_seconds) {
+  keepalive_.on_connected(keepalive_seconds, clock::now());
+  arm_timer();
+}
+
+void tcp_connection::arm_timer() {
+  const auto deadline = keepalive_.next_deadline();
+  if (!deadline) {
+    if (timer_armed_) timer_.cancel();
+    timer_armed_ = false;
+    return;
+  }
+  // Received bytes only move the deadline later, so a wait that ends earlier
+  // is kept: when it fires, on_timer() arms the timer again.
+  if (timer_armed_ && timer_.expiry() <= *deadline) return;
+  timer_.expires_at(*deadline);  // cancels the earlier wait, if any
+  timer_armed_ = true;
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
+}
+
+void tcp_connection::on_timer(const boost::system::error_code& ec) {
+  if (ec == net::error::operation_aborted || state_ == state::closed) return;
+  const auto now = clock::now();
+  if (now < timer_.expiry()) return;  // a stale wait: the timer was re-armed since
+  timer_armed_ = false;
+  if (state_ == state::closing) {
+    ctx_.log().info() << "mqtt " << peer_ << ": could not flush before closing, dropping "
+                      << queue_.bytes() << " bytes";
+    return finish(close_reason_);
+  }
+  if (keepalive_.expired(now)) {
+    ctx_.log().info() << "mqtt " << peer_ << ": " << keepalive_.reason().message() << ", closing";
+    return finish(keepalive_.reason());
+  }
+  arm_timer();
+}
+
+// ---- ending ----------------------------------------------------------------
+
+void tcp_connection::close(std::error_code why) {
+  if (state_ != state::open) return;
+  state_ = state::closing;
+  close_reason_ = why;
+  std::string().swap(partial_);
+  // From now on the timer bounds the flush instead of the keepalive.
+  timer_.expires_after(ctx_.limits().flush_timeout);
+  timer_armed_ = true;
+  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
+  // Finishing is posted even with nothing to flush: close() runs inside a
+  // broker call, and finish() calls the broker.
+  if (!writing_ && !write_posted_) {
+    write_posted_ = true;
+    net::post(socket_.get_executor(), [self = shared_from_this()] { self->do_write(); });
+  }
+}
+
+void tcp_connection::abort(std::error_code why) { finish(why); }
+
+void tcp_connection::fail(const boost::system::error_code& ec, const char* what) {
+  if (ec == net::error::operation_aborted || state_ == state::closed) return;
+  if (ec != net::error::eof && ec != net::error::connection_reset)
+    ctx_.log().debug() << "mqtt " << peer_ << ": " << what << ": " << ec.message();
+  // If the broker had already closed it, its reason stands.
+  finish(state_ == state::closing ? close_reason_ : std::error_code(ec));
+}
+
+void tcp_connection::finish(std::error_code why) {
+  if (state_ == state::closed) return;
+  state_ = state::closed;
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);  // pending operations end with operation_aborted
+  timer_.cancel();
+  timer_armed_ = false;
+  if (!writing_) queue_.clear();  // else the aborted write completes first
+  std::string().swap(partial_);
+  if (registry_index_ != no_index) ctx_.remove(*this);
+  // on_close frees the client, and may call close() on this link: ignored now.
+  if (mqtt::client* c = std::exchange(client_, nullptr)) ctx_.broker().on_close(*c, why);
+}
+
+}  // namespace hearth

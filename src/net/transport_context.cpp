@@ -1,0 +1,33 @@
+#include "hearth/net/transport_context.hpp"
+
+#include <cassert>
+
+#include "hearth/net/tcp_connection.hpp"
+
+namespace hearth {
+
+transport_context::transport_context(mqtt::broker& broker, core::logger& log, connection_limits limits)
+    : broker_(broker), log_(log), limits_(limits), read_buffer_(std::make_unique<char[]>(read_buffer_size)) {}
+
+void transport_context::add(tcp_connection& c) {
+  c.registry_index_ = connections_.size();
+  connections_.push_back(&c);
+}
+
+void transport_context::remove(tcp_connection& c) noexcept {
+  const std::size_t i = c.registry_index_;
+  assert(i < connections_.size() && connections_[i] == &c);
+  // Swap with the last one: O(1), and order does not matter.
+  connections_[i] = connections_.back();
+  connections_[i]->registry_index_ = i;
+  connections_.pop_back();
+  c.registry_index_ = tcp_connection::no_index;
+}
+
+void transport_context::close_all(std::error_code why) {
+  // Each abort() removes its connection (and may publish wills to others).
+  while (!connections_.empty()) connections_.back()->abort(why);
+  std::vector<tcp_connection*>().swap(connections_);
+}
+
+}  // namespace hearth
