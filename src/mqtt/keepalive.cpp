@@ -10,13 +10,13 @@ void keepalive::on_connected(std::uint16_t keepalive_seconds, clock::time_point 
     return;
   }
   // 1.5 x K in milliseconds keeps odd keepalives exact (K = 1 -> 1500 ms).
-  interval_ = std::chrono::milliseconds(std::int64_t{keepalive_seconds} * 1500);
+  interval_ms_ = std::uint32_t{keepalive_seconds} * 1500;
   phase_ = phase::keepalive;
-  deadline_ = now + interval_;
+  deadline_ = now + std::chrono::milliseconds(interval_ms_);
 }
 
 void keepalive::on_received(clock::time_point now) noexcept {
-  if (phase_ == phase::keepalive) deadline_ = now + interval_;
+  if (phase_ == phase::keepalive) deadline_ = now + std::chrono::milliseconds(interval_ms_);
 }
 
 std::optional<keepalive::clock::time_point> keepalive::next_deadline() const noexcept {

@@ -41,6 +41,12 @@ mqtt::connack_code local_client::connect(std::string_view client_id, bool clean_
     if (client_) close(mqtt::errc::first_packet_not_connect);
     return mqtt::connack_code::server_unavailable;
   }
+  // Callbacks live as long as the broker's subscriptions: a resumed session
+  // keeps both, a new one starts without either.
+  if (connack_->code == mqtt::connack_code::accepted && !connack_->session_present) {
+    for (const auto& s : subs_) s->active = false;
+    subs_.clear();
+  }
   return connack_->code;
 }
 

@@ -3,6 +3,7 @@
 #include <span>
 #include <utility>
 
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -30,7 +31,6 @@ tcp_connection::tcp_connection(tcp_socket socket, transport_context& ctx)
       socket_(std::move(socket)),
       timer_(socket_.get_executor()),
       keepalive_(clock::now(), ctx.limits().connect_timeout),
-      queue_(ctx.limits().write_queue),
       peer_(format_peer(socket_)) {}
 
 tcp_connection::~tcp_connection() {
@@ -58,7 +58,10 @@ void tcp_connection::run() {
 
 void tcp_connection::do_wait_readable() {
   socket_.async_wait(tcp_socket::wait_read,
-                     [self = shared_from_this()](const boost::system::error_code& ec) { self->on_readable(ec); });
+                     net::bind_allocator(handler_allocator<char, wait_op_size>(wait_memory_),
+                                         [self = shared_from_this()](const boost::system::error_code& ec) {
+                                           self->on_readable(ec);
+                                         }));
 }
 
 void tcp_connection::on_readable(const boost::system::error_code& ec) {
@@ -84,33 +87,35 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
 
 bool tcp_connection::consume(std::string_view in) {
   const std::size_t max = ctx_.limits().max_packet_size;
-  if (!partial_.empty()) {
+  if (partial_) {
     // Complete the packet begun by an earlier read: its header first (at most
     // five bytes, so byte by byte), then exactly the rest of its body.
-    mqtt::header_result hr = mqtt::decode_fixed_header(partial_, max);
+    std::string& part = *partial_;
+    mqtt::header_result hr = mqtt::decode_fixed_header(part, max);
     while (hr.status == mqtt::decode_status::need_more && !in.empty()) {
-      partial_.push_back(in.front());
+      part.push_back(in.front());
       in.remove_prefix(1);
-      hr = mqtt::decode_fixed_header(partial_, max);
+      hr = mqtt::decode_fixed_header(part, max);
     }
     if (hr.status == mqtt::decode_status::error) return refuse(hr.error);
     if (hr.status == mqtt::decode_status::need_more) return true;
     const std::size_t total = hr.header.total_length();
-    const std::size_t take = std::min(total - partial_.size(), in.size());
-    partial_.reserve(total);  // the size was checked against the limit above
-    partial_.append(in.substr(0, take));
+    const std::size_t take = std::min(total - part.size(), in.size());
+    part.reserve(total);  // the size was checked against the limit above
+    part.append(in.substr(0, take));
     in.remove_prefix(take);
-    if (partial_.size() < total) return true;
-    const bool go_on = dispatch(hr.header, std::string_view(partial_).substr(hr.header.header_length));
-    std::string().swap(partial_);  // give the memory back: idle connections keep none
+    if (part.size() < total) return true;
+    const bool go_on = dispatch(hr.header, std::string_view(part).substr(hr.header.header_length));
+    partial_.reset();  // idle connections keep no read memory
     if (!go_on) return false;
   }
   while (!in.empty()) {
     const mqtt::header_result hr = mqtt::decode_fixed_header(in, max);
     if (hr.status == mqtt::decode_status::error) return refuse(hr.error);
     if (hr.status == mqtt::decode_status::need_more || in.size() < hr.header.total_length()) {
-      if (hr.status == mqtt::decode_status::ok) partial_.reserve(hr.header.total_length());
-      partial_.assign(in);
+      partial_ = std::make_unique<std::string>();
+      if (hr.status == mqtt::decode_status::ok) partial_->reserve(hr.header.total_length());
+      partial_->assign(in);
       return true;
     }
     if (!dispatch(hr.header, in.substr(hr.header.header_length, hr.header.remaining_length))) return false;
@@ -129,15 +134,20 @@ bool tcp_connection::dispatch(const mqtt::fixed_header& h, std::string_view body
 bool tcp_connection::refuse(std::error_code why) {
   // The broker logs the reason and closes the link.
   ctx_.broker().on_protocol_error(*client_, why);
-  std::string().swap(partial_);
+  partial_.reset();
   return false;
 }
 
 // ---- writing ---------------------------------------------------------------
 
+mqtt::outbound_queue& tcp_connection::queue() {
+  if (!out_) out_ = std::make_unique<write_state>(ctx_.limits().write_queue);
+  return out_->queue;
+}
+
 void tcp_connection::send(std::string_view bytes) {
   if (state_ == state::closed || overflowed_) return;
-  queue_.push(bytes);
+  queue().push(bytes);
   queued();
 }
 
@@ -148,15 +158,15 @@ bool tcp_connection::send_publish(const mqtt::message_ptr& m, std::uint8_t qos, 
   std::string& header = ctx_.header_scratch();
   header.clear();
   mqtt::encode_publish_header(dup, qos, retain, m->topic, packet_id, m->payload.size(), header);
-  if (!queue_.push_publish(header, m, qos == 0)) return false;
+  if (!queue().push_publish(header, m, qos == 0)) return false;
   queued();
   return true;
 }
 
 void tcp_connection::queued() {
-  if (queue_.overflowed()) {
+  if (out_->queue.overflowed()) {
     overflowed_ = true;
-    ctx_.log().info() << "mqtt " << peer_ << ": write queue over " << queue_.limits().hard_bytes
+    ctx_.log().info() << "mqtt " << peer_ << ": write queue over " << out_->queue.limits().hard_bytes
                       << " bytes (the client does not read), disconnecting";
     net::post(socket_.get_executor(),
               [self = shared_from_this()] { self->finish(mqtt::errc::write_queue_overflow); });
@@ -172,15 +182,16 @@ void tcp_connection::queued() {
 void tcp_connection::do_write() {
   write_posted_ = false;
   if (state_ == state::closed || writing_) return;
-  if (queue_.prepare(ctx_.limits().write_budget) == 0) {
+  if (!out_ || out_->queue.prepare(ctx_.limits().write_budget) == 0) {
     if (state_ == state::closing) finish(close_reason_);
     return;
   }
-  write_buffers_.clear();
-  queue_.for_each_in_flight([this](std::string_view s) { write_buffers_.emplace_back(s.data(), s.size()); });
+  auto& buffers = out_->buffers;
+  buffers.clear();
+  out_->queue.for_each_in_flight([&buffers](std::string_view s) { buffers.emplace_back(s.data(), s.size()); });
   writing_ = true;
   // A span, not the vector: the write operation copies its buffer sequence.
-  net::async_write(socket_, std::span<const net::const_buffer>(write_buffers_),
+  net::async_write(socket_, std::span<const net::const_buffer>(buffers),
                    [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
                      self->on_write(ec, n);
                    });
@@ -190,10 +201,10 @@ void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n
   writing_ = false;
   if (ec) return fail(ec, "write");
   ctx_.broker().stats().bytes_sent += n;
-  queue_.consume();
-  if (state_ == state::closed) return;
-  if (!queue_.empty()) return do_write();
-  std::vector<net::const_buffer>().swap(write_buffers_);
+  out_->queue.consume();
+  if (state_ == state::closed) return out_.reset();
+  if (!out_->queue.empty()) return do_write();
+  out_.reset();  // an idle connection keeps no write memory
   if (state_ == state::closing) finish(close_reason_);
 }
 
@@ -216,7 +227,13 @@ void tcp_connection::arm_timer() {
   if (timer_armed_ && timer_.expiry() <= *deadline) return;
   timer_.expires_at(*deadline);  // cancels the earlier wait, if any
   timer_armed_ = true;
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
+  wait_timer();
+}
+
+void tcp_connection::wait_timer() {
+  timer_.async_wait(net::bind_allocator(
+      handler_allocator<char, timer_op_size>(timer_memory_),
+      [self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); }));
 }
 
 void tcp_connection::on_timer(const boost::system::error_code& ec) {
@@ -226,7 +243,7 @@ void tcp_connection::on_timer(const boost::system::error_code& ec) {
   timer_armed_ = false;
   if (state_ == state::closing) {
     ctx_.log().info() << "mqtt " << peer_ << ": could not flush before closing, dropping "
-                      << queue_.bytes() << " bytes";
+                      << (out_ ? out_->queue.bytes() : 0) << " bytes";
     return finish(close_reason_);
   }
   if (keepalive_.expired(now)) {
@@ -242,11 +259,11 @@ void tcp_connection::close(std::error_code why) {
   if (state_ != state::open) return;
   state_ = state::closing;
   close_reason_ = why;
-  std::string().swap(partial_);
+  partial_.reset();
   // From now on the timer bounds the flush instead of the keepalive.
   timer_.expires_after(ctx_.limits().flush_timeout);
   timer_armed_ = true;
-  timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) { self->on_timer(ec); });
+  wait_timer();
   // Finishing is posted even with nothing to flush: close() runs inside a
   // broker call, and finish() calls the broker.
   if (!writing_ && !write_posted_) {
@@ -273,8 +290,8 @@ void tcp_connection::finish(std::error_code why) {
   socket_.close(ignored);  // pending operations end with operation_aborted
   timer_.cancel();
   timer_armed_ = false;
-  if (!writing_) queue_.clear();  // else the aborted write completes first
-  std::string().swap(partial_);
+  if (!writing_) out_.reset();  // else the aborted write completes first
+  partial_.reset();
   if (registry_index_ != no_index) ctx_.remove(*this);
   // on_close frees the client, and may call close() on this link: ignored now.
   if (mqtt::client* c = std::exchange(client_, nullptr)) ctx_.broker().on_close(*c, why);

@@ -10,12 +10,12 @@ transport_context::transport_context(mqtt::broker& broker, core::logger& log, co
     : broker_(broker), log_(log), limits_(limits), read_buffer_(std::make_unique<char[]>(read_buffer_size)) {}
 
 void transport_context::add(tcp_connection& c) {
-  c.registry_index_ = connections_.size();
+  c.registry_index_ = static_cast<std::uint32_t>(connections_.size());
   connections_.push_back(&c);
 }
 
 void transport_context::remove(tcp_connection& c) noexcept {
-  const std::size_t i = c.registry_index_;
+  const std::uint32_t i = c.registry_index_;
   assert(i < connections_.size() && connections_[i] == &c);
   // Swap with the last one: O(1), and order does not matter.
   connections_[i] = connections_.back();

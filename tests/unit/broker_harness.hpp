@@ -36,7 +36,7 @@ struct received_publish {
 };
 
 class fake_link final : public mqtt::link {
-public:
+ public:
   explicit fake_link(std::string peer) : peer_(std::move(peer)) {}
 
   // --- mqtt::link ---------------------------------------------------------------
@@ -79,12 +79,12 @@ public:
     return out;
   }
 
-  std::optional<std::error_code> closed;  // set by close()
+  std::optional<std::error_code> closed;   // set by close()
   std::optional<std::uint16_t> keepalive;  // set by on_connected()
-  bool refuse_qos0 = false;               // act as a write queue past its soft limit
-  std::vector<mqtt::message_ptr> shared;  // messages handed to send_publish
+  bool refuse_qos0 = false;                // act as a write queue past its soft limit
+  std::vector<mqtt::message_ptr> shared;   // messages handed to send_publish
 
-private:
+ private:
   std::string peer_;
   std::deque<std::string> wire_;  // a deque: decoded packets keep pointing into it
   std::size_t taken_ = 0;
@@ -108,7 +108,7 @@ struct conn {
 };
 
 class harness {
-public:
+ public:
   explicit harness(mqtt::broker_config cfg = {})
       : log(core::log_level::debug, &log_text), broker(std::move(cfg), log) {}
 
@@ -157,8 +157,8 @@ public:
     CHECK(ack->code == mqtt::connack_code::accepted);
     CHECK(ack->session_present == session_present);
     REQUIRE_FALSE(c.link->closed);
-    pending_[&c] = std::vector<mqtt::packet>(std::make_move_iterator(out.begin() + 1),
-                                             std::make_move_iterator(out.end()));
+    pending_[&c] =
+        std::vector<mqtt::packet>(std::make_move_iterator(out.begin() + 1), std::make_move_iterator(out.end()));
     return c;
   }
 
@@ -178,8 +178,8 @@ public:
       INFO("unexpected " << describe(p));
       const auto* pub = std::get_if<mqtt::publish_packet>(&p);
       REQUIRE(pub);
-      out.push_back({std::string(pub->topic), std::string(pub->payload), pub->qos, pub->retain, pub->dup,
-                     pub->packet_id});
+      out.push_back(
+          {std::string(pub->topic), std::string(pub->payload), pub->qos, pub->retain, pub->dup, pub->packet_id});
     }
     return out;
   }
@@ -188,8 +188,8 @@ public:
     send(c, mqtt::subscribe_packet{id, std::move(topics)});
   }
 
-  void publish(conn& c, std::string_view topic, std::string_view payload, std::uint8_t qos = 0,
-               bool retain = false, std::uint16_t id = 0, bool dup = false) {
+  void publish(conn& c, std::string_view topic, std::string_view payload, std::uint8_t qos = 0, bool retain = false,
+               std::uint16_t id = 0, bool dup = false) {
     if (qos > 0 && id == 0) id = next_id_++;
     send(c, mqtt::publish_packet{dup, qos, retain, topic, id, payload});
   }
@@ -220,7 +220,7 @@ public:
   core::logger log;
   mqtt::broker broker;
 
-private:
+ private:
   std::deque<conn> conns_;  // a deque: references handed out stay valid
   std::map<conn*, std::vector<mqtt::packet>> pending_;
   std::uint16_t next_id_ = 1;

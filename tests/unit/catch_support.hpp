@@ -22,9 +22,7 @@ struct StringMaker<std::error_code> {
 };
 template <>
 struct StringMaker<hearth::mqtt::errc> {
-  static std::string convert(hearth::mqtt::errc e) {
-    return StringMaker<std::error_code>::convert(make_error_code(e));
-  }
+  static std::string convert(hearth::mqtt::errc e) { return StringMaker<std::error_code>::convert(make_error_code(e)); }
 };
 }  // namespace Catch
 
@@ -45,8 +43,7 @@ inline void check_every_prefix_needs_more(const std::string& whole) {
 // length that agrees, and expects the decoder to refuse it with `truncated`,
 // except at the cut lengths listed in `except` (an empty error_code there
 // means the shorter packet is valid).
-inline void check_every_body_cut(const std::string& whole,
-                                 const std::map<std::size_t, std::error_code>& except = {}) {
+inline void check_every_body_cut(const std::string& whole, const std::map<std::size_t, std::error_code>& except = {}) {
   auto h = mqtt::decode_fixed_header(whole, whole.size());
   REQUIRE(h.status == mqtt::decode_status::ok);
   const std::string body = whole.substr(h.header.header_length);

@@ -52,8 +52,8 @@ inline bool same(const mqtt::connack_packet& a, const mqtt::connack_packet& b) {
   return a.session_present == b.session_present && a.code == b.code;
 }
 inline bool same(const mqtt::publish_packet& a, const mqtt::publish_packet& b) {
-  return a.dup == b.dup && a.qos == b.qos && a.retain == b.retain && a.topic == b.topic &&
-         a.packet_id == b.packet_id && a.payload == b.payload;
+  return a.dup == b.dup && a.qos == b.qos && a.retain == b.retain && a.topic == b.topic && a.packet_id == b.packet_id &&
+         a.payload == b.payload;
 }
 inline bool same(const mqtt::ack_packet& a, const mqtt::ack_packet& b) {
   return a.type == b.type && a.packet_id == b.packet_id;
@@ -70,7 +70,9 @@ inline bool same(const mqtt::suback_packet& a, const mqtt::suback_packet& b) {
 inline bool same(const mqtt::unsubscribe_packet& a, const mqtt::unsubscribe_packet& b) {
   return a.packet_id == b.packet_id && a.filters == b.filters;
 }
-inline bool same(const mqtt::empty_packet& a, const mqtt::empty_packet& b) { return a.type == b.type; }
+inline bool same(const mqtt::empty_packet& a, const mqtt::empty_packet& b) {
+  return a.type == b.type;
+}
 
 inline bool same(const mqtt::packet& a, const mqtt::packet& b) {
   if (a.index() != b.index()) return false;
@@ -93,18 +95,15 @@ inline std::string describe(const mqtt::packet& p) {
           std::string s = "CONNECT " + v.protocol_name + "/" + std::to_string(v.protocol_level) +
                           " clean=" + std::to_string(v.clean_session) + " ka=" + std::to_string(v.keepalive) +
                           " id=" + v.client_id;
-          if (v.will)
-            s += " will=" + v.will->topic + " q" + std::to_string(v.will->qos) + (v.will->retain ? " r" : "");
+          if (v.will) s += " will=" + v.will->topic + " q" + std::to_string(v.will->qos) + (v.will->retain ? " r" : "");
           if (v.username) s += " user=" + *v.username;
           if (v.password) s += " pass=" + quoted(*v.password);
           return s;
         } else if constexpr (std::is_same_v<T, connack_packet>) {
-          return "CONNACK sp=" + std::to_string(v.session_present) +
-                 " rc=" + std::to_string(static_cast<int>(v.code));
+          return "CONNACK sp=" + std::to_string(v.session_present) + " rc=" + std::to_string(static_cast<int>(v.code));
         } else if constexpr (std::is_same_v<T, publish_packet>) {
           return "PUBLISH " + std::string(v.topic) + " q" + std::to_string(v.qos) + (v.dup ? " dup" : "") +
-                 (v.retain ? " retain" : "") + " id=" + std::to_string(v.packet_id) + " payload=" +
-                 quoted(v.payload);
+                 (v.retain ? " retain" : "") + " id=" + std::to_string(v.packet_id) + " payload=" + quoted(v.payload);
         } else if constexpr (std::is_same_v<T, ack_packet>) {
           return std::string(to_string(v.type)) + " id=" + std::to_string(v.packet_id);
         } else if constexpr (std::is_same_v<T, subscribe_packet>) {

@@ -116,10 +116,10 @@ TEST_CASE("acl: subscriptions must be covered by a readable rule", "[acl]") {
   CHECK(a.can_subscribe(anonymous, "sensors"));  // "sensors/#" matches its parent
   CHECK(a.can_subscribe(anonymous, "rooms/+/temp"));
   CHECK(a.can_subscribe(anonymous, "rooms/kitchen/temp"));
-  CHECK_FALSE(a.can_subscribe(anonymous, "rooms/#"));        // wider than the rule
+  CHECK_FALSE(a.can_subscribe(anonymous, "rooms/#"));  // wider than the rule
   CHECK_FALSE(a.can_subscribe(anonymous, "rooms/+/+"));
   CHECK_FALSE(a.can_subscribe(anonymous, "#"));
-  CHECK_FALSE(a.can_subscribe(anonymous, "cmd/#"));          // write-only
+  CHECK_FALSE(a.can_subscribe(anonymous, "cmd/#"));              // write-only
   CHECK_FALSE(a.can_subscribe(anonymous, "sensors/private/#"));  // covered by the deny rule
   CHECK_FALSE(a.can_subscribe(anonymous, "sensors/private/key"));
   // A wider subscription is allowed; the read check on delivery still hides the denied topics.
@@ -134,13 +134,13 @@ TEST_CASE("filter_covers: every topic of the filter is matched by the rule", "[a
     bool covers;
   };
   const row rows[] = {
-      {"#", "a/b", true},         {"#", "#", true},           {"#", "+/+", true},
-      {"a/#", "a", true},         {"a/#", "a/#", true},       {"a/#", "a/+/c", true},
-      {"a/+", "a/b", true},       {"a/+", "a/+", true},       {"a/+", "a/#", false},
-      {"a/+", "a", false},        {"a/+", "a/b/c", false},    {"+", "#", false},
-      {"a/b", "a/+", false},      {"a/b", "a/b", true},       {"a/b", "a/b/c", false},
-      {"#", "$SYS/x", false},     {"+/x", "$SYS/x", false},   {"$SYS/#", "$SYS/+/x", true},
-      {"+/+", "/+", true},        {"+/+", "+", false},        {"a/#", "b/#", false},
+      {"#", "a/b", true},     {"#", "#", true},         {"#", "+/+", true},
+      {"a/#", "a", true},     {"a/#", "a/#", true},     {"a/#", "a/+/c", true},
+      {"a/+", "a/b", true},   {"a/+", "a/+", true},     {"a/+", "a/#", false},
+      {"a/+", "a", false},    {"a/+", "a/b/c", false},  {"+", "#", false},
+      {"a/b", "a/+", false},  {"a/b", "a/b", true},     {"a/b", "a/b/c", false},
+      {"#", "$SYS/x", false}, {"+/x", "$SYS/x", false}, {"$SYS/#", "$SYS/+/x", true},
+      {"+/+", "/+", true},    {"+/+", "+", false},      {"a/#", "b/#", false},
   };
   for (const auto& r : rows) {
     INFO("rule '" << r.rule << "' filter '" << r.filter << "'");

@@ -125,10 +125,8 @@ TEST_CASE("broker: a second CONNECT is a protocol violation", "[broker]") {
 
 TEST_CASE("broker: the first packet must be CONNECT", "[broker]") {
   const packet firsts[] = {
-      publish_packet{false, 0, false, "t", 0, "x"},
-      subscribe_packet{1, {{"t", 0}}},
-      empty_packet{packet_type::pingreq},
-      empty_packet{packet_type::disconnect},
+      publish_packet{false, 0, false, "t", 0, "x"}, subscribe_packet{1, {{"t", 0}}},
+      empty_packet{packet_type::pingreq},           empty_packet{packet_type::disconnect},
       ack_packet{packet_type::puback, 1},
   };
   for (const auto& first : firsts) {
@@ -201,7 +199,9 @@ TEST_CASE("broker: a second connection with the same client id takes the session
     h.subscribe(first, {{"cmd/dev", 1}});
     h.take(first);
 
-    auto& second = h.connect("dev", connect_options{false, 30, std::nullopt}, /*session_present=*/true);
+    connect_options again;  // the same session, without a will this time
+    again.clean = false;
+    auto& second = h.connect("dev", again, /*session_present=*/true);
     REQUIRE(first.link->closed);
     CHECK(*first.link->closed == errc::session_taken_over);
     // The old connection ended ungracefully: its will goes out.
@@ -235,4 +235,16 @@ TEST_CASE("broker: a second connection with the same client id takes the session
     REQUIRE(h.broker.find_session("dev"));
     CHECK(h.broker.find_session("dev")->subscriptions.empty());
   }
+}
+
+TEST_CASE("broker: a connection that ends before CONNECT leaves nothing behind", "[broker]") {
+  harness h;
+  auto& c = h.open();
+  h.drop(c, make_error_code(errc::connect_timeout));
+  CHECK(h.broker.session_count() == 0);
+  CHECK(h.broker.stats().clients_connected == 0);
+  CHECK(h.broker.stats().connections_total == 1);
+  auto& d = h.connect("d");
+  CHECK(h.broker.stats().clients_connected == 1);
+  (void)d;
 }

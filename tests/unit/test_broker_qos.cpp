@@ -219,3 +219,25 @@ TEST_CASE("broker: QoS 0 refused by a full link is dropped and counted", "[broke
   CHECK(h.broker.stats().publish_dropped == 1);
   CHECK_FALSE(slow.link->closed);
 }
+
+TEST_CASE("broker: inbound QoS 2 stays exactly-once across a reconnect", "[broker][session]") {
+  harness h;
+  auto& sub = h.connect("sub");
+  h.subscribe(sub, {{"t", 2}});
+  h.take(sub);
+  connect_options o;
+  o.clean = false;
+  auto& pub = h.connect("pub", o);
+  h.publish(pub, "t", "x", 2, false, 5);
+  CHECK(only<ack_packet>(h.take(pub)).type == packet_type::pubrec);
+  CHECK(h.publishes(sub).size() == 1);
+  h.drop(pub);  // the PUBREC was lost with the connection
+
+  auto& again = h.connect("pub", o, true);
+  h.publish(again, "t", "x", 2, false, 5, /*dup=*/true);
+  CHECK(only<ack_packet>(h.take(again)).type == packet_type::pubrec);
+  CHECK(h.publishes(sub).empty());
+  h.ack(again, packet_type::pubrel, 5);
+  CHECK(only<ack_packet>(h.take(again)).type == packet_type::pubcomp);
+  CHECK(h.broker.find_session("pub")->incoming_qos2.empty());
+}

@@ -201,3 +201,83 @@ TEST_CASE("broker: the in-flight window limits unacknowledged QoS 1/2 deliveries
   CHECK(h.broker.find_session("sub")->inflight().size() == 2);
   CHECK(h.broker.find_session("sub")->queued_count() == 0);
 }
+
+TEST_CASE("broker: DISCONNECT keeps a persistent session", "[broker][session]") {
+  harness h;
+  auto& sub = h.connect("sub", persistent());
+  h.subscribe(sub, {{"t", 1}});
+  h.take(sub);
+  h.send(sub, empty_packet{packet_type::disconnect});
+  h.settle();
+  REQUIRE(h.broker.find_session("sub"));
+  CHECK(h.broker.find_session("sub")->connection == nullptr);
+  auto& pub = h.connect("pub");
+  h.publish(pub, "t", "while away", 1);
+  auto& back = h.connect("sub", persistent(), true);
+  auto got = h.publishes(back);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].payload == "while away");
+}
+
+TEST_CASE("broker: on reconnect the window is resent first, then the queue, within the window", "[broker][session]") {
+  broker_config cfg;
+  cfg.session.max_inflight = 2;
+  harness h(cfg);
+  auto& sub = h.connect("sub", persistent());
+  h.subscribe(sub, {{"t", 1}});
+  h.take(sub);
+  auto& pub = h.connect("pub");
+  h.publish(pub, "t", "a", 1);  // in flight, never acknowledged
+  CHECK(h.publishes(sub).size() == 1);
+  h.drop(sub);
+  for (const char* p : {"b", "c", "d"}) h.publish(pub, "t", p, 1);
+
+  auto& back = h.connect("sub", persistent(), true);
+  auto got = h.publishes(back);
+  REQUIRE(got.size() == 2);  // the window holds two
+  CHECK(got[0].payload == "a");
+  CHECK(got[0].dup);
+  CHECK(got[1].payload == "b");
+  CHECK_FALSE(got[1].dup);
+  h.ack(back, packet_type::puback, got[0].packet_id);
+  h.ack(back, packet_type::puback, got[1].packet_id);
+  auto rest = h.publishes(back);
+  REQUIRE(rest.size() == 2);
+  CHECK(rest[0].payload == "c");
+  CHECK(rest[1].payload == "d");
+}
+
+TEST_CASE("broker: a takeover resends what the old connection left unacknowledged", "[broker][session]") {
+  harness h;
+  auto& first = h.connect("dev", persistent());
+  h.subscribe(first, {{"t", 2}});
+  h.take(first);
+  auto& pub = h.connect("pub");
+  h.publish(pub, "t", "x", 2);
+  auto sent = h.publishes(first);
+  REQUIRE(sent.size() == 1);
+
+  auto& second = h.connect("dev", persistent(), true);
+  auto again = h.publishes(second);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].dup);
+  CHECK(again[0].packet_id == sent[0].packet_id);
+  // Late packets of the old connection are ignored, not applied to the session.
+  h.ack(first, packet_type::pubrec, sent[0].packet_id);
+  CHECK(first.link->take().empty());
+  CHECK(h.broker.find_session("dev")->inflight().front().state == flight_state::awaiting_pubrec);
+  h.settle();
+  h.ack(second, packet_type::pubrec, again[0].packet_id);
+  CHECK(only<ack_packet>(h.take(second)).type == packet_type::pubrel);
+}
+
+TEST_CASE("broker: a client receives its own publications", "[broker]") {
+  harness h;
+  auto& c = h.connect("c");
+  h.subscribe(c, {{"echo", 0}});
+  h.take(c);
+  h.publish(c, "echo", "hello");
+  auto got = h.publishes(c);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].payload == "hello");
+}

@@ -30,7 +30,7 @@ TEST_CASE("broker: retained messages go to new subscribers with the retain flag"
     got[std::string(p.topic)] = {std::string(p.payload), p.qos};
   }
   CHECK(got == std::map<std::string, std::pair<std::string, int>>{{"home/hall/temp", {"19", 1}},
-                                                                 {"home/kitchen/temp", {"21", 0}}});
+                                                                  {"home/kitchen/temp", {"21", 0}}});
 
   // Live forwarding of a retained publish to an existing subscriber clears the flag.
   h.publish(pub, "home/kitchen/temp", "22", 0, true);
@@ -151,12 +151,12 @@ TEST_CASE("broker: clients may not publish into $SYS", "[broker]") {
 
 TEST_CASE("broker: the ACL refuses subscriptions with 0x80 and drops denied publishes", "[broker][acl]") {
   harness h;
-  h.broker.set_acl(acl::parse(
-      "topic read sensors/#\n"
-      "topic write cmd/#\n"
-      "topic deny sensors/secret\n"
-      "user admin\n"
-      "topic readwrite #\n"));
+  h.broker.set_acl(
+      acl::parse("topic read sensors/#\n"
+                 "topic write cmd/#\n"
+                 "topic deny sensors/secret\n"
+                 "user admin\n"
+                 "topic readwrite #\n"));
   auto& anon = h.connect("anon");
   h.subscribe(anon, {{"sensors/#", 1}, {"cmd/#", 1}, {"sensors/secret", 0}, {"#", 0}});
   CHECK(only<suback_packet>(h.take(anon)).return_codes == std::vector<std::uint8_t>{1, 0x80, 0x80, 0x80});

@@ -16,11 +16,8 @@ struct ack_case {
 
 // PUBREL's fixed header carries the reserved flags 0b0010 (MQTT-3.6.1-1).
 const ack_case ack_types[] = {
-    {packet_type::puback, 0x40},
-    {packet_type::pubrec, 0x50},
-    {packet_type::pubrel, 0x62},
-    {packet_type::pubcomp, 0x70},
-    {packet_type::unsuback, 0xb0},
+    {packet_type::puback, 0x40},  {packet_type::pubrec, 0x50},   {packet_type::pubrel, 0x62},
+    {packet_type::pubcomp, 0x70}, {packet_type::unsuback, 0xb0},
 };
 
 const std::pair<packet_type, int> empty_types[] = {

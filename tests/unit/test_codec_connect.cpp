@@ -12,16 +12,16 @@ namespace {
 
 // A CONNECT with every optional part present.
 const std::string full_connect = bytes({
-    0x10, 0x21,                    // CONNECT, remaining length 33
-    0x00, 0x04, 'M', 'Q', 'T', 'T',  // protocol name
-    0x04,                          // protocol level 4 (3.1.1)
-    0xee,                          // flags: user, password, will retain, will QoS 1, will, clean
-    0x00, 0x3c,                    // keepalive 60 s
-    0x00, 0x03, 'c', 'i', 'd',     // client id "cid"
-    0x00, 0x03, 'w', '/', 't',     // will topic "w/t"
-    0x00, 0x02, 'b', 'y',          // will payload "by"
-    0x00, 0x02, 'u', 's',          // user name "us"
-    0x00, 0x03, 0x00, 0xff, 'p',   // password: binary, may hold 0x00 and 0xff
+    0x10, 0x21,                        // CONNECT, remaining length 33
+    0x00, 0x04, 'M',  'Q',  'T', 'T',  // protocol name
+    0x04,                              // protocol level 4 (3.1.1)
+    0xee,                              // flags: user, password, will retain, will QoS 1, will, clean
+    0x00, 0x3c,                        // keepalive 60 s
+    0x00, 0x03, 'c',  'i',  'd',       // client id "cid"
+    0x00, 0x03, 'w',  '/',  't',       // will topic "w/t"
+    0x00, 0x02, 'b',  'y',             // will payload "by"
+    0x00, 0x02, 'u',  's',             // user name "us"
+    0x00, 0x03, 0x00, 0xff, 'p',       // password: binary, may hold 0x00 and 0xff
 });
 
 const std::string minimal_connect = bytes({

@@ -110,9 +110,9 @@ TEST_CASE("malformed fixed headers are refused", "[codec][malformed]") {
 
   SECTION("a remaining length that is not minimally encoded") {
     // errors.hpp: bad_remaining_length covers non-minimal encodings.
-    for (const auto& header : {bytes({0x30, 0x80, 0x00}),            // 0 in two bytes
-                               bytes({0x30, 0xff, 0x00}),            // 127 in two bytes
-                               bytes({0x30, 0x80, 0x80, 0x00}),      // 0 in three bytes
+    for (const auto& header : {bytes({0x30, 0x80, 0x00}),                 // 0 in two bytes
+                               bytes({0x30, 0xff, 0x00}),                 // 127 in two bytes
+                               bytes({0x30, 0x80, 0x80, 0x00}),           // 0 in three bytes
                                bytes({0x30, 0x80, 0x80, 0x80, 0x00})}) {  // 0 in four bytes
       INFO(test::hex(header));
       auto h = decode_fixed_header(header, max_remaining_length);

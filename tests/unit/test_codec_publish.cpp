@@ -50,9 +50,9 @@ TEST_CASE("PUBLISH QoS 0 has no packet id; QoS 2 has one", "[codec]") {
   CHECK(p.payload == "ok");
 
   const auto qos2 = bytes({
-      0x34, 0x07,            // PUBLISH QoS 2; remaining length 7
+      0x34, 0x07,                 // PUBLISH QoS 2; remaining length 7
       0x00, 0x03, '$', 'x', '/',  // topic "$x/": '$' and an empty last level are allowed
-      0xff, 0xff,            // packet id 65535
+      0xff, 0xff,                 // packet id 65535
   });
   auto d2 = decode_one(qos2);
   REQUIRE(d2.ok());

@@ -56,8 +56,8 @@ TEST_CASE("retained_store: an empty payload clears the topic", "[retained]") {
 
 TEST_CASE("retained_store matches filters", "[retained]") {
   retained_store s;
-  for (const char* t : {"sport", "sport/tennis", "sport/tennis/player1", "sport/golf", "sports", "sport/",
-                        "/finance", "$SYS/broker/uptime", "$other", "a/$b"})
+  for (const char* t : {"sport", "sport/tennis", "sport/tennis/player1", "sport/golf", "sports", "sport/", "/finance",
+                        "$SYS/broker/uptime", "$other", "a/$b"})
     s.put(make_message(t, "p", 0, true));
 
   CHECK(topics(s, "sport") == names{"sport"});
@@ -68,8 +68,8 @@ TEST_CASE("retained_store matches filters", "[retained]") {
   CHECK(topics(s, "+/+") == names{"/finance", "a/$b", "sport/", "sport/golf", "sport/tennis"});
   CHECK(topics(s, "+") == names{"sport", "sports"});
   CHECK(topics(s, "/+") == names{"/finance"});
-  CHECK(topics(s, "#") == names{"/finance", "a/$b", "sport", "sport/", "sport/golf", "sport/tennis",
-                                "sport/tennis/player1", "sports"});
+  CHECK(topics(s, "#") ==
+        names{"/finance", "a/$b", "sport", "sport/", "sport/golf", "sport/tennis", "sport/tennis/player1", "sports"});
   CHECK(topics(s, "$SYS/#") == names{"$SYS/broker/uptime"});
   CHECK(topics(s, "$SYS/broker/+") == names{"$SYS/broker/uptime"});
   CHECK(topics(s, "+/broker/uptime") == names{});

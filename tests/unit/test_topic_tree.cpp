@@ -91,7 +91,7 @@ TEST_CASE("topic_tree: unsubscribe removes one subscriber and prunes empty branc
   t.subscribe("a/b/c/d", &b, 1);
   t.subscribe("a/b", &a, 0);
 
-  CHECK_FALSE(t.unsubscribe("a/b/c", &a));    // an inner node without a subscription
+  CHECK_FALSE(t.unsubscribe("a/b/c", &a));      // an inner node without a subscription
   CHECK_FALSE(t.unsubscribe("a/b/c/d/e", &a));  // below the deepest node
   CHECK_FALSE(t.unsubscribe("x", &a));
   CHECK(t.subscription_count() == 3);
@@ -112,11 +112,11 @@ TEST_CASE("topic_tree: unsubscribe removes one subscriber and prunes empty branc
 }
 
 TEST_CASE("topic_tree agrees with topic_matches on every filter and name", "[tree]") {
-  const std::vector<std::string> filters = {
-      "#", "+", "+/+", "/+", "+/#", "a", "a/#", "a/+", "a/b", "a/+/c", "a/b/#", "+/b/+", "/",
-      "//", "a//c", "$SYS/#", "$SYS/+", "+/$x", "a/", "+/", "#"};
-  const std::vector<std::string> names = {"a", "a/b", "a/b/c", "a//c", "/", "//", "/a", "a/", "b",
-                                          "$SYS", "$SYS/x", "$SYS/x/y", "x/$x", "a/b/c/d", "$x"};
+  const std::vector<std::string> filters = {"#",    "+",      "+/+",    "/+",    "+/#",   "a",  "a/#",
+                                            "a/+",  "a/b",    "a/+/c",  "a/b/#", "+/b/+", "/",  "//",
+                                            "a//c", "$SYS/#", "$SYS/+", "+/$x",  "a/",    "+/", "#"};
+  const std::vector<std::string> names = {"a", "a/b",  "a/b/c",  "a//c",     "/",    "//",      "/a", "a/",
+                                          "b", "$SYS", "$SYS/x", "$SYS/x/y", "x/$x", "a/b/c/d", "$x"};
   topic_tree t;
   std::vector<std::unique_ptr<session>> sessions;
   for (std::size_t i = 0; i < filters.size(); ++i) {

@@ -142,7 +142,9 @@ def describe(data):
         body, rest = rest[i:i + length], rest[i + length:]
         name = NAMES.get(first >> 4, "type%d" % (first >> 4))
         text = "%s(flags=%x" % (name, first & 0x0F)
-        if name == "PUBLISH" and len(body) >= 2:
+        if len(body) < length:
+            text += ", cut after %d of %d bytes: %s" % (len(body), length, body.hex())
+        elif name == "PUBLISH" and len(body) >= 2:
             tlen = struct.unpack("!H", body[:2])[0]
             qos = (first >> 1) & 3
             text += ", topic=%r" % body[2:2 + tlen]

@@ -53,6 +53,14 @@ def case(name, *steps, connect=True, alive=False, proto=4):
     return Case(name, list(steps), connect, alive, proto)
 
 
+def named(prefix, cases):
+    """Prefixes the names of `cases` (so that tables of several packet types
+    keep distinct test ids)."""
+    for c in cases:
+        c.name = prefix + " " + c.name
+    return cases
+
+
 def run_case(port, c):
     conn = w.Conn(port)
     try:
@@ -76,7 +84,8 @@ def run_case(port, c):
         if c.alive:
             conn.ping()
         else:
-            conn.expect_closed()
+            # Mosquitto's runner gives up after 2 s (and then stops the whole run).
+            conn.expect_closed(timeout=2)
     finally:
         conn.close()
 

@@ -5,12 +5,12 @@ import pytest
 
 import mqtt_wire as w
 from mqtt_wire import pkt, raw, s, u16, vbi
-from sequences import Recv, Send, case, check_still_serving, run_case
+from sequences import Recv, Send, case, check_still_serving, named, run_case
 from test_01_connect import BAD_UTF8
 
 M = u16(1234)
 
-SUBSCRIBE = [
+SUBSCRIBE = named("SUBSCRIBE", [
     case("before CONNECT", Send(pkt(0x82, M, s("p"), 0)), connect=False),
     case("remaining length 5 bytes", Send(raw(0x82, vbi(268435456)))),
     *[case("fixed header flags %x [MQTT-3.8.1-1]" % f, Send(pkt(0x80 | f, M, s("p"), 0)))
@@ -34,9 +34,9 @@ SUBSCRIBE = [
            Recv(w.suback(1234, q)), alive=True) for q in (0, 1, 2)],
     case("two filters [MQTT-3.8.4-4]", Send(pkt(0x82, M, s("p"), 0, s("q"), 0)),
          Recv(w.suback(1234, 0, 0)), alive=True),
-]
+])
 
-UNSUBSCRIBE = [
+UNSUBSCRIBE = named("UNSUBSCRIBE", [
     case("before CONNECT", Send(pkt(0xA2, M, s("p"))), connect=False),
     case("remaining length 5 bytes", Send(raw(0xA2, vbi(268435456)))),
     case("not subscribed [MQTT-3.10.4-5]", Send(pkt(0xA2, M, s("p"))), Recv(w.unsuback(1234)),
@@ -56,7 +56,7 @@ UNSUBSCRIBE = [
       for f in (0x0, 0x3, 0x4, 0x6, 0xA)],
     *[case("filter with " + k, Send(pkt(0xA2, M, s(v)))) for k, v in BAD_UTF8.items()],
     case("packet id 0", Send(pkt(0xA2, u16(0), s("p"), s("q")))),
-]
+])
 
 # Sequences that once crashed other brokers; they must simply work.
 REGRESSIONS = [

@@ -6,13 +6,13 @@ import pytest
 
 import mqtt_wire as w
 from mqtt_wire import pkt, raw, s, u16, vbi
-from sequences import Pub, Recv, Send, case, check_still_serving, run_case
+from sequences import Pub, Recv, Send, case, check_still_serving, named, run_case
 from test_01_connect import BAD_UTF8
 
 M = u16(1234)
 PAYLOAD = b"payload"
 
-PUBLISH = [
+PUBLISH = named("PUBLISH", [
     case("before CONNECT [MQTT-3.1.0-1]", Send(pkt(0x30, s("topic"), PAYLOAD)), connect=False),
     case("remaining length 5 bytes", Send(raw(0x30, vbi(268435456)))),
     case("qos 0", Send(pkt(0x30, s("topic"), PAYLOAD)), alive=True),
@@ -40,7 +40,7 @@ PUBLISH = [
          Send(pkt(0x34, s("topic"), M)), Recv(w.pubrec(1234)),
          Send(pkt(0x34, s("topic"), M, "p")), Recv(w.pubrec(1234)),
          Send(pkt(0x34, s("topic"), M)), Recv(w.pubrec(1234)), alive=True),
-]
+])
 
 
 def acks(name, first, answer=None):
@@ -70,7 +70,7 @@ SUB_P2 = [Send(w.subscribe(1234, ("p", 2))), Recv(w.suback(1234, 2))]
 GOT_Q1 = Recv(w.publish("p", b"message", qos=1, mid=1))
 GOT_Q2 = Recv(w.publish("p", b"message", qos=2, mid=1))
 
-FLOW = [
+FLOW = named("flow", [
     case("qos 0 to ourselves", *SUB_P1, Send(w.publish("p", b"message")),
          Recv(w.publish("p", b"message")), alive=True),
     case("qos 1 received", *SUB_P1, Pub("p", 1, b"message"), GOT_Q1, Send(w.puback(1)),
@@ -89,7 +89,7 @@ FLOW = [
          Send(w.pubrec(1)), Recv(w.pubrel(1)), Send(w.puback(1))),
     case("qos 2 PUBREC repeated gets PUBREL again", *SUB_P2, Pub("p", 2, b"message"), GOT_Q2,
          Send(w.pubrec(1)), Recv(w.pubrel(1)), Send(w.pubrec(1)), Recv(w.pubrel(1)), alive=True),
-]
+])
 
 
 @pytest.mark.parametrize("c", PUBLISH + ACKS + FLOW, ids=lambda c: c.name)
@@ -224,3 +224,16 @@ def test_clients_may_not_publish_into_sys(port):
             c.expect(w.puback(5))  # acknowledged, so the client does not retry forever
         sub.ping()  # but not delivered
     check_still_serving(port)
+
+
+def test_unreleased_inbound_qos2_is_bounded(start_hearthd):
+    # Mosquitto's 03-publish-qos2-max-inflight-exceeded, with Mosquitto's
+    # default of 20: the 21st QoS 2 message without PUBREL closes the link.
+    h = start_hearthd(config={"mqtt": {"max_incoming_qos2": 20}})
+    with w.client(h.port, "pub-qos2-inflight-exceeded") as c:
+        for i in range(1, 21):
+            c.send(w.publish("pub/qos2/max/inflight/exceeded", b"message", qos=2, mid=i))
+            c.expect(w.pubrec(i))
+        c.send(w.publish("pub/qos2/max/inflight/exceeded", b"message", qos=2, mid=21))
+        c.expect_closed()
+    check_still_serving(h.port)

@@ -31,9 +31,13 @@ def test_live_retained_publish_is_forwarded_without_the_flag(port):
 def test_resubscribing_sends_the_retained_message_again(port):
     retain(port, "retain/qos0/repeated", b"retained message")
     with w.client(port, "retain-repeated") as c:
-        for mid in (16, 17):
+        for mid in (16, 17):  # a repeated SUBSCRIBE replaces the subscription [MQTT-3.8.4-3]
             sub(c, mid, ("retain/qos0/repeated", 0))
             c.expect(w.publish("retain/qos0/repeated", b"retained message", retain=True))
+        c.send(w.unsubscribe(13, "retain/qos0/repeated"))
+        c.expect(w.unsuback(13))
+        sub(c, 18, ("retain/qos0/repeated", 0))
+        c.expect(w.publish("retain/qos0/repeated", b"retained message", retain=True))
         c.ping()
 
 

@@ -49,7 +49,7 @@ public:
 private:
   enum class phase : std::uint8_t { connecting, keepalive, unlimited };
   clock::time_point deadline_;
-  clock::duration interval_{};  // 1.5 x keepalive once connected
+  std::uint32_t interval_ms_ = 0;  // 1.5 x keepalive once connected (at most 98,302,500)
   phase phase_ = phase::connecting;
 };
 

@@ -48,7 +48,9 @@ public:
   local_client& operator=(const local_client&) = delete;
 
   // Opens a session (closing the current one first, if any) and returns the
-  // broker's answer: accepted, or why not.
+  // broker's answer: accepted, or why not. Callbacks are kept when a
+  // persistent session is resumed (the broker kept its subscriptions) and
+  // dropped otherwise.
   mqtt::connack_code connect(std::string_view client_id, bool clean_session = true);
   bool connected() const noexcept { return client_ != nullptr; }
   const std::string& client_id() const noexcept { return client_id_; }

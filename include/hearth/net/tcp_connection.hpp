@@ -4,8 +4,9 @@
 // then reads non-blocking into the transport_context's shared buffer and
 // decodes whole packets in place (mqtt::decode_fixed_header, then
 // decode_packet), refusing a packet over max_packet_size after at most five
-// bytes. Only an incomplete packet's bytes are kept between reads. An idle
-// connection thus costs its socket, its timer and this object.
+// bytes. Only an incomplete packet's bytes are kept between reads, and the
+// write queue exists only while something is queued. An idle connection
+// thus costs its socket, its timer, one pending wait of each, and this object.
 //
 // Writing: one write in flight over a bounded mqtt::outbound_queue. Packets
 // queued while a handler runs go out together in one gather write, posted
@@ -35,7 +36,12 @@
 #include "hearth/mqtt/keepalive.hpp"
 #include "hearth/mqtt/link.hpp"
 #include "hearth/mqtt/outbound_queue.hpp"
+#include "hearth/net/handler_memory.hpp"
 #include "hearth/net/net.hpp"
+
+namespace hearth::mqtt {
+struct client;
+}
 
 namespace hearth {
 
@@ -43,7 +49,7 @@ class transport_context;
 
 class tcp_connection final : public mqtt::link, public std::enable_shared_from_this<tcp_connection> {
 public:
-  static constexpr std::size_t no_index = std::numeric_limits<std::size_t>::max();
+  static constexpr std::uint32_t no_index = std::numeric_limits<std::uint32_t>::max();
 
   tcp_connection(tcp_socket socket, transport_context& ctx);
   ~tcp_connection() override;
@@ -79,28 +85,43 @@ private:
   bool dispatch(const mqtt::fixed_header& h, std::string_view body);
   bool refuse(std::error_code why);
 
+  // The write queue, created on demand and freed whenever it drains.
+  mqtt::outbound_queue& queue();
   void queued();
   void do_write();
   void on_write(const boost::system::error_code& ec, std::size_t n);
 
   void arm_timer();
+  void wait_timer();
   void on_timer(const boost::system::error_code& ec);
 
   void fail(const boost::system::error_code& ec, const char* what);
   // Closes the socket and reports the end to the broker, once.
   void finish(std::error_code why);
 
+  struct write_state {
+    explicit write_state(const mqtt::outbound_limits& l) : queue(l) {}
+    mqtt::outbound_queue queue;
+    std::vector<net::const_buffer> buffers;  // the pieces of the write in flight
+  };
+
+  // Exactly the size of the read wait and timer wait operations (checked by
+  // the memory probe in the report; a larger operation falls back to the heap).
+  static constexpr std::size_t wait_op_size = 104;
+  static constexpr std::size_t timer_op_size = 88;
+
   transport_context& ctx_;
   tcp_socket socket_;
   steady_timer timer_;
+  handler_memory<wait_op_size> wait_memory_;
+  handler_memory<timer_op_size> timer_memory_;
   mqtt::client* client_ = nullptr;
   mqtt::keepalive keepalive_;
-  mqtt::outbound_queue queue_;
-  std::string partial_;                    // an incomplete packet's bytes, usually empty
+  std::unique_ptr<write_state> out_;  // null while nothing is queued or being written
+  std::unique_ptr<std::string> partial_;  // an incomplete packet's bytes, usually none
   std::string peer_;
-  std::vector<net::const_buffer> write_buffers_;  // the pieces of the write in flight
   std::error_code close_reason_;
-  std::size_t registry_index_ = no_index;
+  std::uint32_t registry_index_ = no_index;
   state state_ = state::open;
   bool write_posted_ = false;
   bool writing_ = false;
