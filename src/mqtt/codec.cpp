@@ -68,7 +68,7 @@ std::uint8_t required_flags(packet_type t) noexcept {
   }
 }
 
-std::error_code decode_connect(reader& r, connect_packet& p) {
+std::error_code decode_connect(std::uint8_t header_flags, reader& r, connect_packet& p) {
   p.protocol_name = std::string(r.prefixed());
   p.protocol_level = r.u8();
   if (r.failed()) return errc::truncated;
@@ -80,10 +80,13 @@ std::error_code decode_connect(reader& r, connect_packet& p) {
   // layout (MQTT 5 properties), so decoding stops here.
   if ((v311 && p.protocol_level != 4) || (v31 && p.protocol_level != 3)) return {};
 
+  // MQTT 3.1 defines neither the fixed-header flags nor the reserved connect
+  // flag; Mosquitto ignores both there, and so do we.
+  if (v311 && header_flags != 0) return errc::bad_fixed_header_flags;
   const std::uint8_t flags = r.u8();
   p.keepalive = r.u16();
   if (r.failed()) return errc::truncated;
-  const bool reserved = flags & 0x01;
+  const bool reserved = v311 && (flags & 0x01);
   p.clean_session = flags & 0x02;
   const bool will_flag = flags & 0x04;
   const std::uint8_t will_qos = (flags >> 3) & 0x03;
@@ -106,6 +109,7 @@ std::error_code decode_connect(reader& r, connect_packet& p) {
     if (r.failed()) return errc::truncated;
     if (!is_valid_mqtt_utf8(topic)) return errc::bad_utf8;
     if (!is_valid_topic_name(topic)) return errc::bad_topic_name;
+    if (topic_levels(topic) > max_topic_levels) return errc::too_many_topic_levels;
     p.will = will_message{std::string(topic), std::string(payload), will_qos, will_retain};
   }
   if (username_flag) {
@@ -134,6 +138,7 @@ std::error_code decode_publish(std::uint8_t flags, reader& r, publish_packet& p)
   if (r.failed()) return errc::truncated;
   if (!is_valid_mqtt_utf8(p.topic)) return errc::bad_utf8;
   if (!is_valid_topic_name(p.topic)) return errc::bad_topic_name;
+  if (topic_levels(p.topic) > max_topic_levels) return errc::too_many_topic_levels;
   if (p.qos > 0 && p.packet_id == 0) return errc::bad_packet_id;
   p.payload = r.rest();
   return {};
@@ -157,6 +162,8 @@ std::error_code decode_subscribe(reader& r, subscribe_packet& p) {
     std::uint8_t options = r.u8();
     if (r.failed()) return errc::truncated;
     if (!is_valid_mqtt_utf8(filter)) return errc::bad_utf8;
+    if (filter.empty()) return errc::empty_topic_filter;  // MQTT-4.7.3-1
+    if (topic_levels(filter) > max_topic_levels) return errc::too_many_topic_levels;
     if (options & 0xfc) return errc::bad_subscribe_options;
     if (options == 3) return errc::bad_qos;
     p.topics.push_back({std::string(filter), options});
@@ -173,6 +180,8 @@ std::error_code decode_unsubscribe(reader& r, unsubscribe_packet& p) {
     auto filter = r.prefixed();
     if (r.failed()) return errc::truncated;
     if (!is_valid_mqtt_utf8(filter)) return errc::bad_utf8;
+    if (filter.empty()) return errc::empty_topic_filter;  // MQTT-4.7.3-1
+    if (topic_levels(filter) > max_topic_levels) return errc::too_many_topic_levels;
     p.filters.emplace_back(filter);
   }
   if (p.filters.empty()) return errc::empty_subscription_list;
@@ -228,7 +237,8 @@ std::string_view to_string(packet_type t) noexcept {
   return "?";
 }
 
-header_result decode_fixed_header(std::string_view in, std::size_t max_packet) noexcept {
+header_result decode_fixed_header(std::string_view in, std::size_t max_packet,
+                                  std::uint8_t protocol_level) noexcept {
   header_result r;
   if (in.empty()) return r;
   const auto b0 = static_cast<std::uint8_t>(in[0]);
@@ -240,7 +250,11 @@ header_result decode_fixed_header(std::string_view in, std::size_t max_packet) n
     return r;
   }
   const auto t = static_cast<packet_type>(type);
-  if (t != packet_type::publish && flags != required_flags(t)) {
+  // CONNECT's flags are checked by decode_connect, once the protocol name
+  // tells whether they are defined (MQTT 3.1 defines none). MQTT 3.1 also let
+  // a client set DUP on PUBREL, SUBSCRIBE and UNSUBSCRIBE when re-sending them.
+  const std::uint8_t checked = protocol_level == 3 ? static_cast<std::uint8_t>(flags & ~0x08) : flags;
+  if (t != packet_type::publish && t != packet_type::connect && checked != required_flags(t)) {
     r.status = decode_status::error;
     r.error = errc::bad_fixed_header_flags;
     return r;
@@ -284,7 +298,7 @@ std::error_code decode_packet(const fixed_header& h, std::string_view body, pack
   switch (h.type) {
     case packet_type::connect: {
       auto& p = out.emplace<connect_packet>();
-      return decode_connect(r, p);
+      return decode_connect(h.flags, r, p);
     }
     case packet_type::connack: {
       auto& p = out.emplace<connack_packet>();

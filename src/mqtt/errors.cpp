@@ -25,6 +25,8 @@ public:
       case errc::bad_packet_id: return "packet identifier 0";
       case errc::empty_subscription_list: return "no topic filter in packet";
       case errc::bad_subscribe_options: return "reserved bits set in requested QoS";
+      case errc::empty_topic_filter: return "zero-length topic filter";
+      case errc::too_many_topic_levels: return "topic or filter has more than 200 levels";
       case errc::first_packet_not_connect: return "first packet is not CONNECT";
       case errc::second_connect: return "second CONNECT on a connection";
       case errc::server_only_packet: return "client sent a packet only a server may send";

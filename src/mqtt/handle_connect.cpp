@@ -24,8 +24,17 @@ void broker::handle_connect(client& c, const connect_packet& p) {
     end_client(c, {}, false);
   };
 
-  // MQTT-3.1.2-2: an unsupported level is answered with return code 1.
-  if (!v311 && !v31) return refuse(connack_code::unacceptable_protocol_version, "unsupported protocol level");
+  if (!v311 && !v31) {
+    // A level we do not speak is refused in the MQTT 5 form of CONNACK
+    // (reason 0x84, "unsupported protocol version"), as Mosquitto answers:
+    // it is what an MQTT 5 client understands, and no 3.1.1 client sends it.
+    log_.info() << "mqtt " << c.transport->peer() << ": connection refused: unsupported protocol level "
+                << int(p.protocol_level);
+    static constexpr char connack_v5_unsupported[] = {0x20, 0x03, 0x00, static_cast<char>(0x84), 0x00};
+    c.transport->send(std::string_view(connack_v5_unsupported, sizeof connack_v5_unsupported));
+    ++stats_.messages_sent;
+    return end_client(c, {}, false);
+  }
 
   std::string client_id = p.client_id;
   if (client_id.empty()) {
@@ -36,9 +45,9 @@ void broker::handle_connect(client& c, const connect_packet& p) {
     do {
       client_id = "auto-" + std::to_string(++next_assigned_id_);
     } while (sessions_.count(client_id));
-  } else if (v31 && client_id.size() > 23) {
-    return refuse(connack_code::identifier_rejected, "MQTT 3.1 client id longer than 23 characters");
   }
+  // MQTT 3.1 limited client ids to 23 characters; like Mosquitto, longer ones
+  // are accepted, since clients in the field send them.
 
   if (auth_) {
     const connack_code verdict = auth_(p, c.transport->peer());
@@ -59,7 +68,8 @@ void broker::handle_connect(client& c, const connect_packet& p) {
   log_.debug() << "mqtt " << c.transport->peer() << " '" << c.client_id << "' connected"
                << (p.clean_session ? " (clean session)" : present ? " (session resumed)" : " (new session)");
   c.transport->on_connected(p.keepalive);
-  send_connack(c, present, connack_code::accepted);
+  // MQTT 3.1 has no session-present flag: its CONNACK flags byte is reserved.
+  send_connack(c, present && v311, connack_code::accepted);
   resume(s);
 }
 
@@ -68,12 +78,15 @@ session& broker::attach_session(client& c, const connect_packet& p, bool& presen
   if (it != sessions_.end()) {
     session& old = *it->second;
     if (old.connection) {
-      // MQTT-3.1.4-2: the new connection takes the session over; the old one
-      // ends as an ungraceful close (its will is published).
+      // MQTT-3.1.4-2: the new connection takes the session over and the old
+      // one is closed. Its will is published when the session ends with it
+      // (either side asked for a clean session); when a persistent session
+      // simply moves to the new connection, the client is not gone, and the
+      // will is discarded, as Mosquitto does.
       client& previous = *old.connection;
       log_.info() << "mqtt '" << c.client_id << "': taken over by " << c.transport->peer() << ", closing "
                   << previous.transport->peer();
-      end_client(previous, errc::session_taken_over, true);
+      end_client(previous, errc::session_taken_over, old.clean() || p.clean_session);
       it = sessions_.find(c.client_id);  // a clean session was discarded by end_client
     }
   }

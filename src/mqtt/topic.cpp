@@ -20,6 +20,12 @@ bool is_valid_topic_filter(std::string_view filter) noexcept {
   return true;
 }
 
+std::size_t topic_levels(std::string_view topic) noexcept {
+  std::size_t levels = 1;
+  for (char c : topic) levels += c == '/';
+  return levels;
+}
+
 bool topic_matches(std::string_view filter, std::string_view name) noexcept {
   if (!name.empty() && name.front() == '$' && !filter.empty() &&
       (filter.front() == '+' || filter.front() == '#'))

@@ -3,6 +3,20 @@
 #include <cstdint>
 
 namespace hearth::mqtt {
+namespace {
+
+// MQTT 3.1.1 section 1.5.3 lets a receiver refuse control characters and
+// non-characters; Mosquitto does, and clients rely on the same strictness
+// (a topic with an embedded control character is nearly always a bug).
+bool refused_code_point(std::uint32_t cp) noexcept {
+  if (cp == 0) return true;                              // MQTT-1.5.3-2
+  if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) return true;  // C0 and C1 control characters
+  if (cp >= 0xfdd0 && cp <= 0xfdef) return true;         // non-characters
+  if ((cp & 0xfffe) == 0xfffe) return true;              // U+xFFFE and U+xFFFF in every plane
+  return false;
+}
+
+}  // namespace
 
 bool is_valid_mqtt_utf8(std::string_view s) noexcept {
   const auto* p = reinterpret_cast<const std::uint8_t*>(s.data());
@@ -10,7 +24,7 @@ bool is_valid_mqtt_utf8(std::string_view s) noexcept {
   while (p < end) {
     const std::uint8_t c = *p;
     if (c < 0x80) {
-      if (c == 0) return false;  // MQTT-1.5.3-2
+      if (refused_code_point(c)) return false;
       ++p;
       continue;
     }
@@ -37,6 +51,7 @@ bool is_valid_mqtt_utf8(std::string_view s) noexcept {
     if (cp < min_for_length[extra]) return false;          // overlong
     if (cp >= 0xd800 && cp <= 0xdfff) return false;        // surrogate, MQTT-1.5.3-1
     if (cp > 0x10ffff) return false;
+    if (refused_code_point(cp)) return false;
     p += extra + 1;
   }
   return true;

@@ -1,6 +1,6 @@
 #include "hearth/net/mqtt_listener.hpp"
 
-#include <boost/system/system_error.hpp>
+#include <stdexcept>
 
 #include "hearth/net/tcp_connection.hpp"
 #include "hearth/net/transport_context.hpp"
@@ -29,7 +29,7 @@ mqtt_listener::mqtt_listener(net::io_context& ioc, transport_context& ctx, tcp::
 void mqtt_listener::run() {
   boost::system::error_code ec;
   auto check = [&](const char* what) {
-    if (ec) throw boost::system::system_error(ec, std::string("mqtt listener ") + to_string(endpoint_) + ": " + what);
+    if (ec) throw std::runtime_error("mqtt listener " + to_string(endpoint_) + ": " + what + ": " + ec.message());
   };
   acceptor_.open(endpoint_.protocol(), ec);
   check("open");

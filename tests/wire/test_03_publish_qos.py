@@ -175,28 +175,33 @@ def test_qos2_interrupted_outbound_flow_resumes(port):
     w.client(port, cid).close()
 
 
-def test_qos2_interrupted_inbound_flow_completes_once(port):
+@pytest.mark.parametrize("proto", [3, 4], ids=["MQIsdp", "MQTT"])
+def test_qos2_interrupted_inbound_flow_completes_once(port, proto):
     cid, topic = "03-c2b-qos2-disco-test", "03/c2b/qos2/disconnect/test"
+    # MQTT 3.1 has no session-present flag, and its clients set DUP on a
+    # re-sent PUBREL (0x6A), which 3.1.1 would call malformed.
+    present = proto == 4
+    rel_again = w.pubrel(1) if proto == 4 else bytes([0x6A, 2, 0, 1])
     with subscriber(port, "c2b-helper", topic, 2) as helper:
-        pub = w.client(port, cid, clean=False)
+        pub = w.client(port, cid, clean=False, proto=proto)
         pub.send(w.publish(topic, b"disconnect-message", qos=2, mid=1))
         pub.expect(w.pubrec(1))
         pub.close()  # as if the PUBREC was lost
-        pub = w.client(port, cid, clean=False, present=True)
+        pub = w.client(port, cid, clean=False, present=present, proto=proto)
         pub.send(w.publish(topic, b"disconnect-message", qos=2, mid=1, dup=True))
         pub.expect(w.pubrec(1))
         pub.send(w.pubrel(1))
         pub.expect(w.pubcomp(1))
         pub.close()  # as if the PUBCOMP was lost
-        with w.client(port, cid, clean=False, present=True) as last:
-            last.send(w.pubrel(1))
+        with w.client(port, cid, clean=False, present=present, proto=proto) as last:
+            last.send(rel_again)
             last.expect(w.pubcomp(1))
         helper.expect(w.publish(topic, b"disconnect-message", qos=2, mid=1))
         helper.send(w.pubrec(1))
         helper.expect(w.pubrel(1))
         helper.send(w.pubcomp(1))
         helper.ping()  # exactly once
-    w.client(port, cid).close()
+    w.client(port, cid, proto=proto).close()
 
 
 def test_inflight_window_holds_back_the_rest(start_hearthd):

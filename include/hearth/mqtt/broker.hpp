@@ -116,6 +116,9 @@ private:
   void handle_pingreq(client& c);
   void handle_disconnect(client& c);
 
+  // False (and counted) when `c` may not publish to `topic`.
+  bool may_publish(const client& c, std::string_view topic);
+
   // Routing and delivery.
   void route(const message_ptr& m);
   void deliver(session& s, delivery d);

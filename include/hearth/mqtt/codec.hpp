@@ -40,7 +40,14 @@ struct header_result {
 
 // Reads the fixed header at the start of `in`. Checks the packet type, the
 // reserved flag bits and that the remaining length is at most `max_packet`.
-header_result decode_fixed_header(std::string_view in, std::size_t max_packet) noexcept;
+// `protocol_level` is the connection's (3 for MQTT 3.1, which let DUP be set
+// on PUBREL, SUBSCRIBE and UNSUBSCRIBE); before CONNECT, use the default.
+header_result decode_fixed_header(std::string_view in, std::size_t max_packet,
+                                  std::uint8_t protocol_level = 4) noexcept;
+
+// Topic names and filters deeper than this are refused as Mosquitto does: a
+// topic of 65,535 slashes would otherwise cost every matching walk dearly.
+inline constexpr std::size_t max_topic_levels = 200;
 
 // Decodes one packet's variable header and payload. `body` holds exactly
 // `h.remaining_length` bytes. A decoded PUBLISH refers into `body`.

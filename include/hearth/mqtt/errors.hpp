@@ -22,6 +22,8 @@ enum class errc {
   bad_packet_id,              // packet id 0 where one is required
   empty_subscription_list,    // SUBSCRIBE/UNSUBSCRIBE without any topic
   bad_subscribe_options,      // reserved bits in a requested QoS byte
+  empty_topic_filter,         // a zero-length filter in SUBSCRIBE or UNSUBSCRIBE
+  too_many_topic_levels,      // a topic or filter deeper than max_topic_levels
   // protocol-level violations found by the broker, not the codec
   first_packet_not_connect,
   second_connect,

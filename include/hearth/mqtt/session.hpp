@@ -12,7 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "hearth/mqtt/message.hpp"
@@ -70,7 +70,11 @@ public:
   std::uint64_t dropped() const noexcept { return dropped_; }
 
   // --- inbound QoS 2 -----------------------------------------------------------
-  std::unordered_set<std::uint16_t> incoming_qos2;
+  // Messages received with QoS 2 and not yet released by PUBREL, by packet
+  // id. They are routed on release; a PUBLISH re-sent under the same id
+  // before that replaces the stored one. A null message was refused (ACL) and
+  // only its id is kept, so that the exchange completes as usual.
+  std::unordered_map<std::uint16_t, message_ptr> incoming_qos2;
 
   // The live connection, if any.
   client* connection = nullptr;

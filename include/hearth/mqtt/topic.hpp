@@ -2,6 +2,7 @@
 // matching of one name against one filter, without building strings.
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 
 namespace hearth::mqtt {
@@ -12,6 +13,9 @@ bool is_valid_topic_name(std::string_view name) noexcept;
 // A topic filter: at least one character; '+' occupies a whole level; '#'
 // occupies a whole level and is the last one.
 bool is_valid_topic_filter(std::string_view filter) noexcept;
+
+// The number of levels of a topic name or filter ("a/b" has 2, "/" has 2).
+std::size_t topic_levels(std::string_view topic) noexcept;
 
 // True when `name` matches `filter`. Topics starting with '$' are not matched
 // by a filter starting with a wildcard (MQTT-4.7.2-1).

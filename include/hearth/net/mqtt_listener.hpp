@@ -21,8 +21,8 @@ public:
 
   mqtt_listener(net::io_context& ioc, transport_context& ctx, tcp::endpoint endpoint);
 
-  // Binds and starts accepting. Throws boost::system::system_error naming
-  // the address when it cannot bind.
+  // Binds and starts accepting. Throws std::runtime_error naming the
+  // address and the reason when it cannot bind.
   void run();
 
   // Stops accepting; connections already accepted are not affected.
