@@ -253,7 +253,9 @@ header_result decode_fixed_header(std::string_view in, std::size_t max_packet,
   // CONNECT's flags are checked by decode_connect, once the protocol name
   // tells whether they are defined (MQTT 3.1 defines none). MQTT 3.1 also let
   // a client set DUP on PUBREL, SUBSCRIBE and UNSUBSCRIBE when re-sending them.
-  const std::uint8_t checked = protocol_level == 3 ? static_cast<std::uint8_t>(flags & ~0x08) : flags;
+  const bool dup_tolerated =
+      protocol_level == 3 && (t == packet_type::pubrel || t == packet_type::subscribe || t == packet_type::unsubscribe);
+  const std::uint8_t checked = dup_tolerated ? static_cast<std::uint8_t>(flags & ~0x08) : flags;
   if (t != packet_type::publish && t != packet_type::connect && checked != required_flags(t)) {
     r.status = decode_status::error;
     r.error = errc::bad_fixed_header_flags;

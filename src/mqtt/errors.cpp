@@ -26,7 +26,7 @@ public:
       case errc::empty_subscription_list: return "no topic filter in packet";
       case errc::bad_subscribe_options: return "reserved bits set in requested QoS";
       case errc::empty_topic_filter: return "zero-length topic filter";
-      case errc::too_many_topic_levels: return "topic or filter has more than 200 levels";
+      case errc::too_many_topic_levels: return "topic or filter has more than 200 separators";
       case errc::first_packet_not_connect: return "first packet is not CONNECT";
       case errc::second_connect: return "second CONNECT on a connection";
       case errc::server_only_packet: return "client sent a packet only a server may send";

@@ -1,14 +1,15 @@
 #include "hearth/mqtt/outbound_queue.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace hearth::mqtt {
 
 std::string* outbound_queue::appendable_tail(std::size_t n) noexcept {
-  if (head_ == entries_.size()) return nullptr;
+  if (empty()) return nullptr;
   entry& tail = entries_.back();
   if (tail.payload || tail.bytes.size() + n > coalesce_max) return nullptr;
-  return &tail.bytes;
+  return &tail.bytes;  // also when partly written: offset_ stays valid
 }
 
 void outbound_queue::push(std::string_view bytes) {
@@ -48,49 +49,34 @@ bool outbound_queue::push_publish(std::string_view header, const message_ptr& m,
   return true;
 }
 
-std::size_t outbound_queue::prepare(std::size_t budget) {
-  if (!flight_.empty()) return 0;
-  std::size_t bytes = 0;
-  std::size_t pieces = 0;
-  std::size_t end = head_;
-  for (; end < entries_.size(); ++end) {
-    const entry& e = entries_[end];
-    // Always at least one entry, however large, so that a write makes progress.
-    if (end > head_ && (bytes + e.size() > budget || pieces + e.pieces() > max_pieces)) break;
-    bytes += e.size();
-    pieces += e.pieces();
+void outbound_queue::consume(std::size_t n) noexcept {
+  assert(n <= bytes_);
+  bytes_ -= n;
+  while (n > 0 && head_ < entries_.size()) {
+    const std::size_t left = entries_[head_].size() - offset_;
+    if (n < left) {
+      offset_ += n;
+      break;
+    }
+    n -= left;
+    entries_[head_] = entry{};  // frees its bytes and releases its payload now
+    ++head_;
+    offset_ = 0;
   }
-  flight_.reserve(end - head_);
-  for (; head_ < end; ++head_) flight_.push_back(std::move(entries_[head_]));
-  flight_bytes_ = bytes;
-  if (head_ == entries_.size()) {
-    entries_.clear();
-    head_ = 0;
+  if (empty()) {
+    // An idle connection keeps no queue memory at all.
+    clear();
   } else if (head_ >= 32 && head_ * 2 >= entries_.size()) {
-    // Compact once the moved-out prefix is half the vector: amortised O(1)
+    // Compact once the written prefix is half the vector: amortised O(1)
     // per entry, however long a slow subscriber's queue grows.
     entries_.erase(entries_.begin(), entries_.begin() + static_cast<std::ptrdiff_t>(head_));
     head_ = 0;
-  }
-  return bytes;
-}
-
-void outbound_queue::consume() noexcept {
-  assert(bytes_ >= flight_bytes_);
-  bytes_ -= flight_bytes_;
-  flight_bytes_ = 0;
-  flight_.clear();
-  if (empty()) {
-    // An idle connection keeps no queue memory at all.
-    std::vector<entry>().swap(entries_);
-    std::vector<entry>().swap(flight_);
   }
 }
 
 void outbound_queue::clear() noexcept {
   std::vector<entry>().swap(entries_);
-  std::vector<entry>().swap(flight_);
-  head_ = flight_bytes_ = bytes_ = 0;
+  head_ = offset_ = bytes_ = 0;
 }
 
 }  // namespace hearth::mqtt

@@ -1,11 +1,11 @@
 #include "hearth/net/tcp_connection.hpp"
 
+#include <array>
 #include <span>
 #include <utility>
 
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
 #include "hearth/mqtt/errors.hpp"
 #include "hearth/net/transport_context.hpp"
@@ -87,15 +87,18 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
 
 bool tcp_connection::consume(std::string_view in) {
   const std::size_t max = ctx_.limits().max_packet_size;
+  // MQTT 3.1 clients set flags 3.1.1 reserves. The broker records the level
+  // when it accepts CONNECT, which may be the packet just before this one.
+  auto level = [this] { return client_->protocol_level; };
   if (partial_) {
     // Complete the packet begun by an earlier read: its header first (at most
     // five bytes, so byte by byte), then exactly the rest of its body.
     std::string& part = *partial_;
-    mqtt::header_result hr = mqtt::decode_fixed_header(part, max);
+    mqtt::header_result hr = mqtt::decode_fixed_header(part, max, level());
     while (hr.status == mqtt::decode_status::need_more && !in.empty()) {
       part.push_back(in.front());
       in.remove_prefix(1);
-      hr = mqtt::decode_fixed_header(part, max);
+      hr = mqtt::decode_fixed_header(part, max, level());
     }
     if (hr.status == mqtt::decode_status::error) return refuse(hr.error);
     if (hr.status == mqtt::decode_status::need_more) return true;
@@ -110,7 +113,7 @@ bool tcp_connection::consume(std::string_view in) {
     if (!go_on) return false;
   }
   while (!in.empty()) {
-    const mqtt::header_result hr = mqtt::decode_fixed_header(in, max);
+    const mqtt::header_result hr = mqtt::decode_fixed_header(in, max, level());
     if (hr.status == mqtt::decode_status::error) return refuse(hr.error);
     if (hr.status == mqtt::decode_status::need_more || in.size() < hr.header.total_length()) {
       partial_ = std::make_unique<std::string>();
@@ -141,8 +144,8 @@ bool tcp_connection::refuse(std::error_code why) {
 // ---- writing ---------------------------------------------------------------
 
 mqtt::outbound_queue& tcp_connection::queue() {
-  if (!out_) out_ = std::make_unique<write_state>(ctx_.limits().write_queue);
-  return out_->queue;
+  if (!out_) out_ = std::make_unique<mqtt::outbound_queue>(ctx_.limits().write_queue);
+  return *out_;
 }
 
 void tcp_connection::send(std::string_view bytes) {
@@ -164,48 +167,59 @@ bool tcp_connection::send_publish(const mqtt::message_ptr& m, std::uint8_t qos, 
 }
 
 void tcp_connection::queued() {
-  if (out_->queue.overflowed()) {
+  if (out_->overflowed()) {
     overflowed_ = true;
-    ctx_.log().info() << "mqtt " << peer_ << ": write queue over " << out_->queue.limits().hard_bytes
+    ctx_.log().info() << "mqtt " << peer_ << ": write queue over " << out_->limits().hard_bytes
                       << " bytes (the client does not read), disconnecting";
     net::post(socket_.get_executor(),
               [self = shared_from_this()] { self->finish(mqtt::errc::write_queue_overflow); });
     return;
   }
   // Write at the end of this turn, so that everything queued by the packets
-  // of one read goes out in one write.
-  if (writing_ || write_posted_) return;
+  // of one read goes out together.
+  if (!waiting_writable_) post_write();
+}
+
+void tcp_connection::post_write() {
+  if (write_posted_) return;
   write_posted_ = true;
   net::post(socket_.get_executor(), [self = shared_from_this()] { self->do_write(); });
 }
 
 void tcp_connection::do_write() {
   write_posted_ = false;
-  if (state_ == state::closed || writing_) return;
-  if (!out_ || out_->queue.prepare(ctx_.limits().write_budget) == 0) {
-    if (state_ == state::closing) finish(close_reason_);
-    return;
+  if (state_ == state::closed || waiting_writable_) return;
+  // Gather writes straight from the queue until the socket is full or this
+  // turn's budget is spent (redis' writeToClient), so one busy subscriber
+  // cannot hold the loop, nor fall behind the clients that feed it.
+  std::size_t written = 0;
+  while (out_ && !out_->empty() && written < ctx_.limits().write_budget) {
+    std::array<net::const_buffer, mqtt::outbound_queue::max_pieces> pieces;
+    std::size_t count = 0;
+    out_->gather(ctx_.limits().write_budget - written,
+                 [&](std::string_view s) { pieces[count++] = net::const_buffer(s.data(), s.size()); });
+    boost::system::error_code ec;
+    const std::size_t n = socket_.write_some(std::span<const net::const_buffer>(pieces.data(), count), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) {
+      waiting_writable_ = true;
+      socket_.async_wait(tcp_socket::wait_write,
+                         [self = shared_from_this()](const boost::system::error_code& e) { self->on_writable(e); });
+      return;
+    }
+    if (ec) return fail(ec, "write");
+    ctx_.broker().stats().bytes_sent += n;
+    out_->consume(n);
+    written += n;
   }
-  auto& buffers = out_->buffers;
-  buffers.clear();
-  out_->queue.for_each_in_flight([&buffers](std::string_view s) { buffers.emplace_back(s.data(), s.size()); });
-  writing_ = true;
-  // A span, not the vector: the write operation copies its buffer sequence.
-  net::async_write(socket_, std::span<const net::const_buffer>(buffers),
-                   [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                     self->on_write(ec, n);
-                   });
-}
-
-void tcp_connection::on_write(const boost::system::error_code& ec, std::size_t n) {
-  writing_ = false;
-  if (ec) return fail(ec, "write");
-  ctx_.broker().stats().bytes_sent += n;
-  out_->queue.consume();
-  if (state_ == state::closed) return out_.reset();
-  if (!out_->queue.empty()) return do_write();
+  if (out_ && !out_->empty()) return post_write();  // budget spent: the others go first
   out_.reset();  // an idle connection keeps no write memory
   if (state_ == state::closing) finish(close_reason_);
+}
+
+void tcp_connection::on_writable(const boost::system::error_code& ec) {
+  waiting_writable_ = false;
+  if (ec) return fail(ec, "write");
+  do_write();
 }
 
 // ---- deadlines -------------------------------------------------------------
@@ -243,7 +257,7 @@ void tcp_connection::on_timer(const boost::system::error_code& ec) {
   timer_armed_ = false;
   if (state_ == state::closing) {
     ctx_.log().info() << "mqtt " << peer_ << ": could not flush before closing, dropping "
-                      << (out_ ? out_->queue.bytes() : 0) << " bytes";
+                      << (out_ ? out_->bytes() : 0) << " bytes";
     return finish(close_reason_);
   }
   if (keepalive_.expired(now)) {
@@ -266,10 +280,7 @@ void tcp_connection::close(std::error_code why) {
   wait_timer();
   // Finishing is posted even with nothing to flush: close() runs inside a
   // broker call, and finish() calls the broker.
-  if (!writing_ && !write_posted_) {
-    write_posted_ = true;
-    net::post(socket_.get_executor(), [self = shared_from_this()] { self->do_write(); });
-  }
+  if (!waiting_writable_) post_write();
 }
 
 void tcp_connection::abort(std::error_code why) { finish(why); }
@@ -290,7 +301,7 @@ void tcp_connection::finish(std::error_code why) {
   socket_.close(ignored);  // pending operations end with operation_aborted
   timer_.cancel();
   timer_armed_ = false;
-  if (!writing_) out_.reset();  // else the aborted write completes first
+  out_.reset();
   partial_.reset();
   if (registry_index_ != no_index) ctx_.remove(*this);
   // on_close frees the client, and may call close() on this link: ignored now.

@@ -53,6 +53,11 @@ seeds = {
     "14-disconnect": b"\xe0\x00",
     "20-stream": connect(0x02, s("c")) + frame(0x82, b"\x00\x01" + s("t") + b"\x01")
     + frame(0x32, s("t") + b"\x00\x02" + b"hi") + b"\xc0\x00" + b"\xe0\x00",
+    # MQTT 3.1: CONNECT with fixed-header flags and the reserved connect flag
+    # (both ignored), then PUBREL, SUBSCRIBE and UNSUBSCRIBE with DUP, decoded
+    # at level 3
+    "22-mqisdp-flags-and-dup": bytes([0x12]) + connect(0x03, s("old"), name="MQIsdp", level=3)[1:]
+    + frame(0x6A, b"\x00\x03") + frame(0x8A, b"\x00\x04" + s("a/+") + b"\x01") + frame(0xAA, b"\x00\x05" + s("a/+")),
     "21-small-limit": b"\x02" + frame(0x30, s("t") + b"x" * 40),  # first byte < 0x10: 16-byte limit
     # malformed
     "90-remaining-length-5-bytes": b"\x30\xff\xff\xff\xff\x01",
@@ -64,6 +69,9 @@ seeds = {
     "96-puback-trailing": frame(0x40, b"\x00\x01\x00"),
     "97-subscribe-empty": frame(0x82, b"\x00\x01"),
     "98-connect-password-no-user": connect(0x42, s("id") + s("pw")),
+    "9a-connect-header-flags": bytes([0x11]) + connect(0x02, s("id"))[1:],
+    "9b-subscribe-empty-filter": frame(0x82, b"\x00\x01" + s("") + b"\x00"),
+    "9c-pubrel-dup-level4": frame(0x6A, b"\x00\x03"),
     "99-connect-truncated": connect(0x02, s("client-1"))[:-3],
 }
 

@@ -1,7 +1,8 @@
 // A sans-I/O harness for broker tests: a fake link that records everything the
 // broker sends (decoded back with the codec, so the bytes are checked too),
-// packets fed to the broker through encode -> decode as a transport would, and
-// fake time for tick().
+// packets fed to the broker through encode -> decode as a transport would, raw
+// bytes fed through the codec at the connection's protocol level, and fake
+// time for tick().
 //
 // A link the broker closes is reported back with on_close() only when the
 // test calls settle(), as a real transport would post it to the io_context.
@@ -79,6 +80,14 @@ class fake_link final : public mqtt::link {
     return out;
   }
 
+  // The raw frames sent since the last take() or take_bytes(), not decoded:
+  // for what the codec does not decode, such as the MQTT 5 CONNACK.
+  std::vector<std::string> take_bytes() {
+    std::vector<std::string> out(wire_.begin() + static_cast<std::ptrdiff_t>(taken_), wire_.end());
+    taken_ = wire_.size();
+    return out;
+  }
+
   std::optional<std::error_code> closed;   // set by close()
   std::optional<std::uint16_t> keepalive;  // set by on_connected()
   bool refuse_qos0 = false;                // act as a write queue past its soft limit
@@ -129,6 +138,25 @@ class harness {
     auto r = mqtt::decode(wire, mqtt::max_remaining_length, decoded);
     REQUIRE(r.status == mqtt::decode_status::ok);
     broker.on_packet(*c.client, decoded);
+  }
+
+  // Feeds bytes holding whole packets the way the transport contract has it:
+  // decoded at the connection's protocol level (3 once an MQTT 3.1 CONNECT is
+  // accepted), a codec error reported with on_protocol_error() and the rest
+  // of the bytes dropped.
+  void feed(conn& c, std::string_view wire) {
+    REQUIRE_FALSE(c.reported);
+    while (!wire.empty() && !c.link->closed) {
+      const auto h = mqtt::decode_fixed_header(wire, mqtt::max_remaining_length, c.client->protocol_level);
+      if (h.status == mqtt::decode_status::error) return broker.on_protocol_error(*c.client, h.error);
+      REQUIRE(h.status == mqtt::decode_status::ok);
+      REQUIRE(wire.size() >= h.header.total_length());
+      mqtt::packet p;
+      const auto ec = mqtt::decode_packet(h.header, wire.substr(h.header.header_length, h.header.remaining_length), p);
+      if (ec) return broker.on_protocol_error(*c.client, ec);
+      broker.on_packet(*c.client, p);
+      wire.remove_prefix(h.header.total_length());
+    }
   }
 
   // Opens a connection and sends CONNECT; returns the connection, CONNACK not yet taken.
@@ -192,6 +220,18 @@ class harness {
                std::uint16_t id = 0, bool dup = false) {
     if (qos > 0 && id == 0) id = next_id_++;
     send(c, mqtt::publish_packet{dup, qos, retain, topic, id, payload});
+  }
+
+  // Publishes and, at QoS 2, releases the message with PUBREL right away:
+  // inbound QoS 2 is routed on PUBREL (method A), so this is a publication
+  // that reaches the subscribers now. The acknowledgements (PUBACK, or PUBREC
+  // and PUBCOMP) stay among c's packets. Returns the packet id used.
+  std::uint16_t publish_released(conn& c, std::string_view topic, std::string_view payload, std::uint8_t qos,
+                                 bool retain = false) {
+    const std::uint16_t id = qos > 0 ? next_id_++ : 0;
+    publish(c, topic, payload, qos, retain, id);
+    if (qos == 2) ack(c, mqtt::packet_type::pubrel, id);
+    return id;
   }
 
   void ack(conn& c, mqtt::packet_type type, std::uint16_t id) { send(c, mqtt::ack_packet{type, id}); }

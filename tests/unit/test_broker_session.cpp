@@ -42,7 +42,7 @@ TEST_CASE("broker: a persistent session keeps subscriptions and queues QoS 1/2 w
   auto& pub = h.connect("pub");
   h.publish(pub, "t/0", "qos0", 0);  // not kept for an absent client
   h.publish(pub, "t/1", "qos1", 1);
-  h.publish(pub, "t/2", "qos2", 2);
+  h.publish_released(pub, "t/2", "qos2", 2);
   h.publish(pub, "t/3", "qos1-again", 1);
   CHECK(h.broker.find_session("sub")->queued_count() == 3);
 
@@ -75,8 +75,8 @@ TEST_CASE("broker: unacknowledged messages are resent with DUP on reconnect", "[
   h.take(sub);
   auto& pub = h.connect("pub");
   h.publish(pub, "t", "one", 1);
-  h.publish(pub, "t", "two", 2);
-  h.publish(pub, "t", "three", 2);
+  h.publish_released(pub, "t", "two", 2);
+  h.publish_released(pub, "t", "three", 2);
   auto first = h.publishes(sub);
   REQUIRE(first.size() == 3);
   // "three" got as far as PUBREC: the broker answered PUBREL.
@@ -253,7 +253,7 @@ TEST_CASE("broker: a takeover resends what the old connection left unacknowledge
   h.subscribe(first, {{"t", 2}});
   h.take(first);
   auto& pub = h.connect("pub");
-  h.publish(pub, "t", "x", 2);
+  h.publish_released(pub, "t", "x", 2);
   auto sent = h.publishes(first);
   REQUIRE(sent.size() == 1);
 

@@ -98,12 +98,77 @@ TEST_CASE("broker: subscribing again resends the retained messages", "[broker][r
 TEST_CASE("broker: an invalid filter fails alone with 0x80", "[broker]") {
   harness h;
   auto& c = h.connect("c");
-  h.subscribe(c, {{"ok/+", 1}, {"bad/#/x", 0}, {"sport+", 2}, {"", 1}, {"also/ok", 2}}, 3);
+  h.subscribe(c, {{"ok/+", 1}, {"bad/#/x", 0}, {"sport+", 2}, {"a/#/b", 1}, {"also/ok", 2}}, 3);
   auto ack = only<suback_packet>(h.take(c));
   CHECK(ack.packet_id == 3);
   CHECK(ack.return_codes == std::vector<std::uint8_t>{1, 0x80, 0x80, 0x80, 2});
   CHECK_FALSE(c.link->closed);
   CHECK(h.broker.subscriptions().subscription_count() == 2);
+}
+
+TEST_CASE("broker: an empty filter or one too deep closes the connection", "[broker][malformed]") {
+  // The codec refuses these packets (MQTT-4.7.3-1; Mosquitto's level limit),
+  // so the transport reports a protocol error instead of passing a packet on.
+  const std::string deep = [] {
+    std::string f = "a";
+    for (std::size_t i = 1; i <= max_topic_levels; ++i) f += "/a";
+    return f;
+  }();
+  const std::pair<std::string, errc> cases[] = {
+      {encoded(subscribe_packet{1, {{"ok", 0}, {"", 1}}}), errc::empty_topic_filter},
+      {encoded(unsubscribe_packet{1, {"ok", ""}}), errc::empty_topic_filter},
+      {encoded(subscribe_packet{1, {{deep, 0}}}), errc::too_many_topic_levels},
+      {encoded(unsubscribe_packet{1, {deep}}), errc::too_many_topic_levels},
+      {encoded(publish_packet{false, 0, false, deep.substr(0, deep.size() - 2) + "/x", 0, "p"}),
+       errc::too_many_topic_levels},
+  };
+  for (const auto& [wire, why] : cases) {
+    INFO(hex(wire.substr(0, 16)));
+    harness h;
+    auto& c = h.connect("c");
+    h.feed(c, wire);
+    CHECK(c.link->take().empty());  // no SUBACK, UNSUBACK or delivery
+    REQUIRE(c.link->closed);
+    CHECK(*c.link->closed == why);
+    CHECK(h.broker.subscriptions().subscription_count() == 0);
+  }
+}
+
+TEST_CASE("broker: MQTT 3.1 may set DUP on SUBSCRIBE, UNSUBSCRIBE and PUBREL; 3.1.1 may not", "[broker]") {
+  auto with_dup = [](const packet& p) {
+    std::string wire = encoded(p);
+    wire[0] = static_cast<char>(wire[0] | 0x08);
+    return wire;
+  };
+  const std::string subscribe = with_dup(subscribe_packet{4, {{"t", 1}}});
+  const std::string unsubscribe = with_dup(unsubscribe_packet{5, {"t"}});
+  const std::string pubrel = with_dup(ack_packet{packet_type::pubrel, 6});
+
+  SECTION("MQTT 3.1") {
+    harness h;
+    connect_options o;
+    o.protocol_name = "MQIsdp";
+    o.level = 3;
+    auto& c = h.connect("old", o);
+    h.feed(c, subscribe);
+    CHECK(only<suback_packet>(h.take(c)).return_codes == std::vector<std::uint8_t>{1});
+    h.feed(c, unsubscribe);
+    CHECK(only<ack_packet>(h.take(c)).type == packet_type::unsuback);
+    h.feed(c, pubrel);
+    CHECK(only<ack_packet>(h.take(c)).type == packet_type::pubcomp);
+    CHECK_FALSE(c.link->closed);
+  }
+  SECTION("MQTT 3.1.1") {
+    for (const auto& wire : {subscribe, unsubscribe, pubrel}) {
+      INFO(hex(wire));
+      harness h;
+      auto& c = h.connect("new");
+      h.feed(c, wire);
+      CHECK(h.take(c).empty());
+      REQUIRE(c.link->closed);
+      CHECK(*c.link->closed == errc::bad_fixed_header_flags);
+    }
+  }
 }
 
 TEST_CASE("broker: UNSUBSCRIBE stops deliveries and is acknowledged even for unknown filters", "[broker]") {

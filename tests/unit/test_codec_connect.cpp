@@ -95,9 +95,9 @@ TEST_CASE("CONNECT of MQTT 3.1 (MQIsdp, level 3) is accepted", "[codec]") {
   CHECK(p.client_id == "old1");
 }
 
-TEST_CASE("CONNECT with an unsupported level is returned as decoded, for CONNACK 1", "[codec]") {
-  // The broker, not the codec, answers an unknown level with return code 1
-  // (MQTT-3.1.2-2); the rest of the packet may be another version's layout.
+TEST_CASE("CONNECT with an unsupported level is returned as decoded, for the broker to refuse", "[codec]") {
+  // The broker, not the codec, answers an unknown level (with the MQTT 5
+  // CONNACK 0x84); the rest of the packet may be another version's layout.
   for (auto [name, level] : {std::pair<std::string_view, int>{"MQTT", 3}, {"MQTT", 5}, {"MQIsdp", 4}, {"MQTT", 0}}) {
     INFO(name << " level " << level);
     auto wire = connect_with(0x02, bytes({0x00, 0x00, 0x01}) /* MQTT 5: empty properties */ + field("x"), name,
@@ -108,6 +108,36 @@ TEST_CASE("CONNECT with an unsupported level is returned as decoded, for CONNACK
     CHECK(p.protocol_name == name);
     CHECK(p.protocol_level == level);
   }
+}
+
+TEST_CASE("MQTT 3.1 CONNECT ignores its fixed-header flags and the reserved connect flag", "[codec]") {
+  // 3.1 defines neither; Mosquitto ignores both there. Everything else is
+  // decoded as usual.
+  for (int header_flags : {0x0, 0x1, 0x2, 0x8, 0xf}) {
+    for (int connect_flags : {0x00, 0x01, 0x03, 0xef}) {
+      INFO("header flags " << header_flags << " connect flags " << connect_flags);
+      std::string payload = field("old1");
+      if (connect_flags & 0x04) payload += field("w/t") + field("bye");
+      if (connect_flags & 0x80) payload += field("us");
+      if (connect_flags & 0x40) payload += field("pw");
+      std::string wire = connect_with(static_cast<std::uint8_t>(connect_flags), payload, "MQIsdp", 3);
+      wire[0] = static_cast<char>(0x10 | header_flags);
+      auto d = decode_one(wire);
+      REQUIRE(d.result.error == std::error_code{});
+      const auto& p = std::get<connect_packet>(d.packet);
+      CHECK(p.protocol_name == "MQIsdp");
+      CHECK(p.protocol_level == 3);
+      CHECK(p.client_id == "old1");
+      CHECK(p.clean_session == bool(connect_flags & 0x02));
+      CHECK(p.will.has_value() == bool(connect_flags & 0x04));
+      CHECK(p.username.has_value() == bool(connect_flags & 0x80));
+      CHECK(p.password.has_value() == bool(connect_flags & 0x40));
+    }
+  }
+  // The other connect flags are checked as in 3.1.1.
+  CHECK(decode_one(connect_with(0x0a, field("id"), "MQIsdp", 3)).result.error == errc::bad_connect_flags);
+  CHECK(decode_one(connect_with(0x42, field("id") + field("pw"), "MQIsdp", 3)).result.error ==
+        errc::bad_connect_flags);
 }
 
 TEST_CASE("CONNACK decodes session present and every return code", "[codec]") {
@@ -176,6 +206,26 @@ TEST_CASE("malformed CONNECT and CONNACK are refused", "[codec][malformed]") {
     CHECK(decode_one(connect_with(0x03, field("id"))).result.error == errc::bad_connect_flags);
   }
 
+  SECTION("fixed-header flags in MQTT 3.1.1") {
+    for (int flags = 1; flags < 16; ++flags) {
+      INFO("flags " << flags);
+      std::string wire = connect_with(0x02, field("id"));
+      wire[0] = static_cast<char>(0x10 | flags);
+      auto d = decode_one(wire);
+      CHECK(d.result.status == decode_status::error);
+      CHECK(d.result.error == errc::bad_fixed_header_flags);
+    }
+  }
+
+  SECTION("a will topic deeper than max_topic_levels") {
+    std::string topic = "w";
+    for (std::size_t i = 1; i < max_topic_levels; ++i) topic += "/w";
+    CHECK(decode_one(connect_with(0x06, field("id") + field(topic) + field("p"))).ok());
+    topic += "/w";
+    CHECK(decode_one(connect_with(0x06, field("id") + field(topic) + field("p"))).result.error ==
+          errc::too_many_topic_levels);
+  }
+
   SECTION("will QoS and will retain without the will flag") {
     CHECK(decode_one(connect_with(0x0a, field("id"))).result.error == errc::bad_connect_flags);  // QoS 1
     CHECK(decode_one(connect_with(0x12, field("id"))).result.error == errc::bad_connect_flags);  // QoS 2
@@ -208,6 +258,9 @@ TEST_CASE("malformed CONNECT and CONNACK are refused", "[codec][malformed]") {
         bytes({0xff}),                    // never valid in UTF-8
         bytes({'a', 0xe2, 0x82}),         // truncated sequence
         bytes({0xf4, 0x90, 0x80, 0x80}),  // above U+10FFFF
+        bytes({'a', 0x1b}),               // U+001B, a control character
+        bytes({0xc2, 0x85}),              // U+0085, a C1 control character
+        bytes({0xef, 0xbf, 0xbe}),        // U+FFFE, a non-character
     };
     for (const auto& s : bad) {
       INFO("string " << test::hex(s));

@@ -76,9 +76,10 @@ TEST_CASE("malformed fixed headers are refused", "[codec][malformed]") {
     }
   }
 
-  SECTION("reserved flag bits of every type but PUBLISH") {
+  SECTION("reserved flag bits of every type but PUBLISH and CONNECT") {
     // PUBREL, SUBSCRIBE and UNSUBSCRIBE require 0b0010, the others 0b0000.
-    for (int type = 1; type <= 14; ++type) {
+    // CONNECT's flags are left to decode_connect, which knows the version.
+    for (int type = 2; type <= 14; ++type) {
       if (type == 3) continue;  // PUBLISH flags are DUP/QoS/RETAIN
       const int required = (type == 6 || type == 8 || type == 10) ? 2 : 0;
       for (int flags = 0; flags < 16; ++flags) {
@@ -93,7 +94,6 @@ TEST_CASE("malformed fixed headers are refused", "[codec][malformed]") {
       }
     }
   }
-
   SECTION("a remaining length of 5 bytes, refused without waiting for more") {
     const auto five = bytes({
         0x30,                          // PUBLISH QoS 0
@@ -139,5 +139,44 @@ TEST_CASE("malformed fixed headers are refused", "[codec][malformed]") {
     // The largest length the encoding allows, against a small limit.
     h = decode_fixed_header(bytes({0x30, 0xff, 0xff, 0xff, 0x7f}), 1u << 20);
     CHECK(h.error == errc::packet_too_large);
+  }
+}
+
+TEST_CASE("CONNECT's fixed-header flags pass the header, for decode_connect to judge", "[codec]") {
+  // Only the protocol name tells whether they are defined (MQTT 3.1 defines
+  // none): decode_fixed_header cannot know yet.
+  for (int flags = 0; flags < 16; ++flags) {
+    INFO("flags " << flags);
+    auto h = decode_fixed_header(bytes({0x10 | flags, 0x02, 0x00, 0x01}), 100);
+    CHECK(h.status == decode_status::ok);
+    CHECK(h.header.type == packet_type::connect);
+    CHECK(h.header.flags == flags);
+  }
+}
+
+TEST_CASE("at protocol level 3, DUP is tolerated on PUBREL, SUBSCRIBE and UNSUBSCRIBE", "[codec]") {
+  // MQTT 3.1 let a client set DUP when re-sending these three; the other
+  // reserved bits are still checked, and 3.1.1 (level 4) still refuses DUP.
+  for (int type : {6, 8, 10}) {
+    for (int flags = 0; flags < 16; ++flags) {
+      INFO("type " << type << " flags " << flags);
+      const auto header = bytes({type << 4 | flags, 0x02, 0x00, 0x01});
+      auto h3 = decode_fixed_header(header, 100, 3);
+      auto h4 = decode_fixed_header(header, 100, 4);
+      CHECK(h3.status == ((flags & ~0x08) == 2 ? decode_status::ok : decode_status::error));
+      CHECK(h4.status == (flags == 2 ? decode_status::ok : decode_status::error));
+      CHECK(decode_fixed_header(header, 100).status == h4.status);  // level 4 is the default
+      if (h3.status == decode_status::ok) CHECK(h3.header.flags == flags);
+    }
+  }
+}
+
+TEST_CASE("at protocol level 3, DUP is still refused where MQTT 3.1 never set it", "[codec][malformed]") {
+  // 3.1 defines DUP for PUBLISH, PUBREL, SUBSCRIBE and UNSUBSCRIBE re-sends only.
+  for (int type : {2, 4, 5, 7, 9, 11, 12, 13, 14}) {
+    INFO("type " << type);
+    auto h = decode_fixed_header(bytes({type << 4 | 0x08, 0x02, 0x00, 0x01}), 100, 3);
+    CHECK(h.status == decode_status::error);
+    CHECK(h.error == errc::bad_fixed_header_flags);
   }
 }

@@ -118,6 +118,15 @@ TEST_CASE("malformed PUBLISH is refused", "[codec][malformed]") {
     }
   }
 
+  SECTION("a topic deeper than max_topic_levels") {
+    std::string topic = "t";
+    for (std::size_t i = 1; i < max_topic_levels; ++i) topic += "/t";
+    CHECK(decode_one(frame(0x30, field(topic) + "pl")).ok());  // exactly the limit
+    topic += "/";
+    CHECK(decode_one(frame(0x30, field(topic) + "pl")).result.error == errc::too_many_topic_levels);
+    CHECK(decode_one(frame(0x32, field(topic) + bytes({0x00, 0x01}))).result.error == errc::too_many_topic_levels);
+  }
+
   SECTION("bad UTF-8 in the topic") {
     const std::string bad[] = {
         bytes({0xc1, 0xbf}),              // overlong U+007F
@@ -128,6 +137,11 @@ TEST_CASE("malformed PUBLISH is refused", "[codec][malformed]") {
         bytes({'a', 0xff, 'b'}),          // 0xFF
         bytes({0x80}),                    // a lone continuation byte
         bytes({'a', 0xf0, 0x9f, 0x98}),   // a 4-byte sequence missing its last byte
+        bytes({'a', '\n', 'b'}),          // U+000A, a control character
+        bytes({'a', 0x7f}),               // U+007F, DEL
+        bytes({0xc2, 0x80}),              // U+0080, a C1 control character
+        bytes({0xef, 0xb7, 0x90}),        // U+FDD0, a non-character
+        bytes({0xf4, 0x8f, 0xbf, 0xbf}),  // U+10FFFF, a non-character
     };
     for (const auto& s : bad) {
       INFO("topic " << test::hex(s));

@@ -1,7 +1,9 @@
-// SUBSCRIBE, SUBACK and UNSUBSCRIBE (MQTT 3.1.1 sections 3.8-3.10). Filter
-// syntax is the broker's business (an invalid filter gets SUBACK 0x80), so
-// the codec checks only UTF-8 and the fields themselves.
+// SUBSCRIBE, SUBACK and UNSUBSCRIBE (MQTT 3.1.1 sections 3.8-3.10). Wildcard
+// placement is the broker's business (an invalid filter gets SUBACK 0x80); the
+// codec checks UTF-8, the fields themselves, and refuses an empty filter and
+// one deeper than max_topic_levels, which close the connection.
 #include "catch_support.hpp"
+#include "hearth/mqtt/topic.hpp"
 
 using namespace hearth;
 using namespace hearth::mqtt;
@@ -48,14 +50,41 @@ TEST_CASE("SUBSCRIBE with two filters decodes", "[codec]") {
   CHECK(p.topics[1].qos == 2);
 }
 
-TEST_CASE("SUBSCRIBE passes syntactically invalid filters on to the broker", "[codec]") {
-  // "a/#/b" and an empty filter are valid UTF-8 strings; the broker answers 0x80.
-  auto d = decode_one(frame(0x82, bytes({0x00, 0x01}) + field("a/#/b") + bytes({0x00}) + field("") + bytes({0x01})));
+TEST_CASE("SUBSCRIBE passes misplaced wildcards on to the broker", "[codec]") {
+  // "a/#/b" and "a+" are valid strings; the broker answers them with 0x80.
+  auto d = decode_one(frame(0x82, bytes({0x00, 0x01}) + field("a/#/b") + bytes({0x00}) + field("a+") + bytes({0x01})));
   REQUIRE(d.ok());
   const auto& p = std::get<subscribe_packet>(d.packet);
   REQUIRE(p.topics.size() == 2);
   CHECK(p.topics[0].filter == "a/#/b");
-  CHECK(p.topics[1].filter.empty());
+  CHECK(p.topics[1].filter == "a+");
+}
+
+TEST_CASE("filters of exactly max_topic_levels levels are accepted", "[codec]") {
+  std::string filter = "+";
+  for (std::size_t i = 1; i < max_topic_levels; ++i) filter += "/+";
+  REQUIRE(topic_levels(filter) == max_topic_levels);
+  auto s = decode_one(frame(0x82, bytes({0x00, 0x01}) + field(filter) + bytes({0x00})));
+  REQUIRE(s.ok());
+  CHECK(std::get<subscribe_packet>(s.packet).topics[0].filter == filter);
+  CHECK(decode_one(frame(0xa2, bytes({0x00, 0x01}) + field(filter))).ok());
+}
+
+TEST_CASE("SUBSCRIBE, UNSUBSCRIBE and PUBREL with DUP decode at protocol level 3", "[codec]") {
+  // A transport decodes an MQTT 3.1 connection's packets at level 3.
+  for (const auto& wire : {frame(0x8a, bytes({0x00, 0x01}) + field("a/b") + bytes({0x01})),
+                           frame(0xaa, bytes({0x00, 0x02}) + field("a/b")), bytes({0x6a, 0x02, 0x00, 0x03})}) {
+    INFO(test::hex(wire));
+    auto h = decode_fixed_header(wire, 100, 3);
+    REQUIRE(h.status == decode_status::ok);
+    packet p;
+    REQUIRE(decode_packet(h.header, std::string_view(wire).substr(h.header.header_length), p) == std::error_code{});
+    // It re-encodes without DUP, which 3.1.1 has no place for.
+    std::string canonical = wire;
+    canonical[0] = static_cast<char>(canonical[0] & ~0x08);
+    CHECK(test::hex(test::encoded(p)) == test::hex(canonical));
+    CHECK(decode_one(wire).result.error == errc::bad_fixed_header_flags);  // not at level 4
+  }
 }
 
 TEST_CASE("SUBACK and UNSUBSCRIBE decode", "[codec]") {
@@ -130,12 +159,33 @@ TEST_CASE("malformed SUBSCRIBE, SUBACK and UNSUBSCRIBE are refused", "[codec][ma
         bytes({'#', 0x00}),         // U+0000
         bytes({0xfe}),              // 0xFE
         bytes({0xc3}),              // truncated two-byte sequence
+        bytes({'a', '\t'}),         // U+0009, a control character
+        bytes({0xef, 0xb7, 0xaf}),  // U+FDEF, a non-character
     };
     for (const auto& s : bad) {
       INFO("filter " << test::hex(s));
       CHECK(decode_one(frame(0x82, bytes({0x00, 0x01}) + field(s) + bytes({0x00}))).result.error == errc::bad_utf8);
       CHECK(decode_one(frame(0xa2, bytes({0x00, 0x01}) + field(s))).result.error == errc::bad_utf8);
     }
+  }
+
+  SECTION("an empty filter") {
+    // MQTT-4.7.3-1; a closed connection, not SUBACK 0x80 as for other bad filters.
+    const auto empty = make_error_code(errc::empty_topic_filter);
+    CHECK(decode_one(frame(0x82, bytes({0x00, 0x01}) + field("") + bytes({0x00}))).result.error == empty);
+    CHECK(decode_one(frame(0x82, bytes({0x00, 0x01}) + field("a") + bytes({0x00}) + field("") + bytes({0x01})))
+              .result.error == empty);
+    CHECK(decode_one(frame(0xa2, bytes({0x00, 0x01}) + field(""))).result.error == empty);
+    CHECK(decode_one(frame(0xa2, bytes({0x00, 0x01}) + field("a") + field(""))).result.error == empty);
+  }
+
+  SECTION("a filter deeper than max_topic_levels") {
+    std::string filter = "a";
+    for (std::size_t i = 0; i < max_topic_levels; ++i) filter += "/";  // empty levels count too
+    REQUIRE(topic_levels(filter) == max_topic_levels + 1);
+    const auto deep = make_error_code(errc::too_many_topic_levels);
+    CHECK(decode_one(frame(0x82, bytes({0x00, 0x01}) + field(filter) + bytes({0x00}))).result.error == deep);
+    CHECK(decode_one(frame(0xa2, bytes({0x00, 0x01}) + field("ok") + field(filter))).result.error == deep);
   }
 
   SECTION("a filter length that runs past the packet") {

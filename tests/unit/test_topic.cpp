@@ -36,6 +36,16 @@ TEST_CASE("topic filters: wildcards occupy whole levels, '#' is last", "[topic]"
   }
 }
 
+TEST_CASE("topic_levels counts levels, empty ones too", "[topic]") {
+  CHECK(topic_levels("a") == 1);
+  CHECK(topic_levels("") == 1);
+  CHECK(topic_levels("a/b") == 2);
+  CHECK(topic_levels("/") == 2);
+  CHECK(topic_levels("/finance") == 2);
+  CHECK(topic_levels("a//b/") == 4);
+  CHECK(topic_levels("+/+/#") == 3);
+}
+
 TEST_CASE("matching follows the examples of section 4.7", "[topic]") {
   struct row {
     const char* filter;

@@ -1,4 +1,6 @@
-// UTF-8 validation as MQTT 3.1.1 section 1.5.3 requires.
+// UTF-8 validation as MQTT 3.1.1 section 1.5.3 requires, plus the control
+// characters and non-characters that the standard lets a receiver refuse and
+// Mosquitto does refuse.
 #include <catch2/catch.hpp>
 
 #include "codec_support.hpp"
@@ -11,16 +13,46 @@ using hearth::test::hex;
 TEST_CASE("well-formed UTF-8 is accepted", "[utf8]") {
   CHECK(is_valid_mqtt_utf8(""));
   CHECK(is_valid_mqtt_utf8("plain/ascii"));
-  CHECK(is_valid_mqtt_utf8(bytes({0x01, 0x7f})));              // lowest and highest 1-byte, not U+0000
-  CHECK(is_valid_mqtt_utf8(bytes({0xc2, 0x80})));              // U+0080, lowest 2-byte
+  CHECK(is_valid_mqtt_utf8(bytes({0x20, 0x7e})));              // lowest and highest printable ASCII
+  CHECK(is_valid_mqtt_utf8(bytes({0xc2, 0xa0})));              // U+00A0, just above the C1 controls
   CHECK(is_valid_mqtt_utf8(bytes({0xdf, 0xbf})));              // U+07FF
   CHECK(is_valid_mqtt_utf8(bytes({0xe0, 0xa0, 0x80})));        // U+0800, lowest 3-byte
   CHECK(is_valid_mqtt_utf8(bytes({0xed, 0x9f, 0xbf})));        // U+D7FF, just below the surrogates
   CHECK(is_valid_mqtt_utf8(bytes({0xee, 0x80, 0x80})));        // U+E000, just above them
-  CHECK(is_valid_mqtt_utf8(bytes({0xef, 0xbf, 0xbf})));        // U+FFFF (a non-character, allowed)
+  CHECK(is_valid_mqtt_utf8(bytes({0xef, 0xb7, 0x8f})));        // U+FDCF, just below the non-characters
+  CHECK(is_valid_mqtt_utf8(bytes({0xef, 0xb7, 0xb0})));        // U+FDF0, just above them
+  CHECK(is_valid_mqtt_utf8(bytes({0xef, 0xbf, 0xbd})));        // U+FFFD, the replacement character
   CHECK(is_valid_mqtt_utf8(bytes({0xef, 0xbb, 0xbf})));        // U+FEFF, BOM: must not be skipped or refused
   CHECK(is_valid_mqtt_utf8(bytes({0xf0, 0x90, 0x80, 0x80})));  // U+10000, lowest 4-byte
-  CHECK(is_valid_mqtt_utf8(bytes({0xf4, 0x8f, 0xbf, 0xbf})));  // U+10FFFF, the highest
+  CHECK(is_valid_mqtt_utf8(bytes({0xf0, 0x9f, 0xbf, 0xbd})));  // U+1FFFD
+  CHECK(is_valid_mqtt_utf8(bytes({0xf4, 0x8f, 0xbf, 0xbd})));  // U+10FFFD, the highest character
+}
+
+TEST_CASE("control characters and non-characters are refused", "[utf8][malformed]") {
+  // MQTT 3.1.1 section 1.5.3 allows a receiver to refuse them; Mosquitto does.
+  const std::string refused[] = {
+      bytes({0x01}),                    // U+0001, the first C0 control
+      bytes({'a', 0x09, 'b'}),          // U+0009, TAB, inside
+      bytes({'a', 0x0a}),               // U+000A, LF
+      bytes({0x1f}),                    // U+001F, the last C0 control
+      bytes({0x7f}),                    // U+007F, DEL
+      bytes({0xc2, 0x80}),              // U+0080, the first C1 control
+      bytes({0xc2, 0x9f}),              // U+009F, the last C1 control
+      bytes({0xef, 0xb7, 0x90}),        // U+FDD0, the first of the non-character block
+      bytes({0xef, 0xb7, 0xaf}),        // U+FDEF, its last
+      bytes({0xef, 0xbf, 0xbe}),        // U+FFFE
+      bytes({0xef, 0xbf, 0xbf}),        // U+FFFF
+      bytes({0xf0, 0x9f, 0xbf, 0xbe}),  // U+1FFFE
+      bytes({0xf0, 0x9f, 0xbf, 0xbf}),  // U+1FFFF
+      bytes({0xf3, 0xbf, 0xbf, 0xbf}),  // U+FFFFF
+      bytes({0xf4, 0x8f, 0xbf, 0xbe}),  // U+10FFFE
+      bytes({0xf4, 0x8f, 0xbf, 0xbf}),  // U+10FFFF
+  };
+  for (const auto& s : refused) {
+    INFO(hex(s));
+    CHECK_FALSE(is_valid_mqtt_utf8(s));
+    CHECK_FALSE(is_valid_mqtt_utf8("ok/" + s + "/ok"));
+  }
 }
 
 TEST_CASE("ill-formed UTF-8, U+0000 and surrogates are refused", "[utf8][malformed]") {

@@ -45,9 +45,10 @@ struct header_result {
 header_result decode_fixed_header(std::string_view in, std::size_t max_packet,
                                   std::uint8_t protocol_level = 4) noexcept;
 
-// Topic names and filters deeper than this are refused as Mosquitto does: a
-// topic of 65,535 slashes would otherwise cost every matching walk dearly.
-inline constexpr std::size_t max_topic_levels = 200;
+// Topic names and filters deeper than this are refused as Mosquitto does (it
+// allows 200 '/' separators): a topic of 65,535 slashes would otherwise cost
+// every matching walk dearly.
+inline constexpr std::size_t max_topic_levels = 201;
 
 // Decodes one packet's variable header and payload. `body` holds exactly
 // `h.remaining_length` bytes. A decoded PUBLISH refers into `body`.

@@ -13,13 +13,11 @@
 //  - past `hard_bytes` or `max_entries` the queue reports overflowed() and
 //    the caller disconnects the peer. Nothing is ever refused silently.
 //
-// Writing: one write in flight. prepare(budget) moves a prefix of whole
-// entries (at least one, up to `budget` bytes and `max_pieces` buffers) to
-// the in-flight list, for_each_in_flight() hands out their pieces for one
-// coalesced gather write, and consume() drops them once that write has
-// completed. The in-flight list is not touched by later pushes (a short
-// string keeps its bytes inside the object, so moving it, as a growing
-// vector does, would move the bytes under the write).
+// Writing (redis' writeToClient): gather() hands out the unsent bytes from
+// the front as at most `max_pieces` buffers for one gather write, and
+// consume(n) drops the n bytes the write took, which may end inside an entry.
+// The buffers are valid until the next push or consume: a writer gathers,
+// writes and consumes in one go, and gathers again for the next write.
 #pragma once
 
 #include <cstddef>
@@ -42,9 +40,9 @@ struct outbound_limits {
 
 class outbound_queue {
 public:
-  static constexpr std::size_t coalesce_max = 4096;      // an owned entry grows up to this by appending
+  static constexpr std::size_t coalesce_max = 4096;       // an owned entry grows up to this by appending
   static constexpr std::size_t inline_payload_max = 128;  // smaller payloads are copied, not shared
-  static constexpr std::size_t max_pieces = 64;           // buffers per write (Asio's gather limit)
+  static constexpr std::size_t max_pieces = 64;           // buffers per gather write (Asio's limit)
 
   explicit outbound_queue(outbound_limits limits = {}) noexcept : limits_(limits) {}
 
@@ -58,35 +56,45 @@ public:
   bool push_publish(std::string_view header, const message_ptr& m, bool droppable);
 
   // Past the hard limit: the connection must be closed.
-  bool overflowed() const noexcept {
-    return bytes_ > limits_.hard_bytes || size() > limits_.max_entries;
-  }
+  bool overflowed() const noexcept { return bytes_ > limits_.hard_bytes || size() > limits_.max_entries; }
 
-  std::size_t bytes() const noexcept { return bytes_; }  // queued and in flight
-  std::size_t size() const noexcept { return entries_.size() - head_ + flight_.size(); }
-  bool empty() const noexcept { return head_ == entries_.size() && flight_.empty(); }
+  std::size_t bytes() const noexcept { return bytes_; }  // not yet written
+  std::size_t size() const noexcept { return entries_.size() - head_; }
+  bool empty() const noexcept { return head_ == entries_.size(); }
   std::uint64_t dropped() const noexcept { return dropped_; }
   const outbound_limits& limits() const noexcept { return limits_; }
 
-  // Moves the next entries in flight and returns their size in bytes; 0 when
-  // nothing is queued or a write is already in flight.
-  std::size_t prepare(std::size_t budget);
-  bool in_flight() const noexcept { return !flight_.empty(); }
-
-  // Calls fn(std::string_view) for each piece of the entries in flight.
+  // Calls fn(std::string_view) for the unsent bytes from the front: whole
+  // pieces, at most max_pieces of them, stopping once `max_bytes` are
+  // reached (the last piece may pass it). Returns the bytes handed out.
   template <class Fn>
-  void for_each_in_flight(Fn&& fn) const {
-    for (const entry& e : flight_) {
-      if (!e.bytes.empty()) fn(std::string_view(e.bytes));
-      if (e.payload && !e.payload->payload.empty()) fn(std::string_view(e.payload->payload));
+  std::size_t gather(std::size_t max_bytes, Fn&& fn) const {
+    std::size_t total = 0;
+    std::size_t pieces = 0;
+    std::size_t skip = offset_;  // already written of the front entry
+    for (std::size_t i = head_; i < entries_.size() && pieces < max_pieces && total < max_bytes; ++i) {
+      const entry& e = entries_[i];
+      std::string_view parts[2] = {e.bytes, e.payload ? std::string_view(e.payload->payload) : std::string_view()};
+      for (std::string_view part : parts) {
+        if (skip >= part.size()) {
+          skip -= part.size();
+          continue;
+        }
+        part.remove_prefix(skip);
+        skip = 0;
+        if (pieces == max_pieces || total >= max_bytes) break;
+        fn(part);
+        total += part.size();
+        ++pieces;
+      }
     }
+    return total;
   }
 
-  // The write of the entries in flight completed: drops them.
-  void consume() noexcept;
+  // Drops the first `n` written bytes (at most bytes()).
+  void consume(std::size_t n) noexcept;
 
-  // Drops everything, in flight or not. Only once the write can no longer
-  // touch its buffers (it completed, or the socket is closed).
+  // Drops everything.
   void clear() noexcept;
 
 private:
@@ -94,17 +102,15 @@ private:
     std::string bytes;    // a control packet, packets appended together, or a PUBLISH header
     message_ptr payload;  // shared payload following `bytes`, or null
     std::size_t size() const noexcept { return bytes.size() + (payload ? payload->payload.size() : 0); }
-    std::size_t pieces() const noexcept { return (bytes.empty() ? 0 : 1) + (payload ? 1 : 0); }
   };
 
   // The owned tail entry that `n` more bytes may be appended to, or null.
   std::string* appendable_tail(std::size_t n) noexcept;
 
   outbound_limits limits_;
-  std::vector<entry> entries_;  // waiting; [0, head_) already moved out
+  std::vector<entry> entries_;  // [head_, end) are unsent
   std::size_t head_ = 0;
-  std::vector<entry> flight_;   // being written
-  std::size_t flight_bytes_ = 0;
+  std::size_t offset_ = 0;      // bytes of entries_[head_] already written
   std::size_t bytes_ = 0;
   std::uint64_t dropped_ = 0;
 };
