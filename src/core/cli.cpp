@@ -125,7 +125,8 @@ Config file keys (TOML), with their defaults:
   max_inflight = 32                  # outbound QoS 1/2 messages awaiting acknowledgement, per client
   max_queued_messages = 1000         # per session, behind the window or while offline
   max_queued_bytes = 16777216        # per session
-  max_incoming_qos2 = 1000           # QoS 2 messages received and not yet released, per session
+  max_incoming_qos2 = 20             # QoS 2 messages received and not yet released, per session
+  backpressure_timeout = 5           # seconds publishers wait for a subscriber that is behind, 0 = drop
   write_queue_soft_bytes = 1048576   # unsent bytes beyond which QoS 0 messages are dropped (counted)
   write_queue_hard_bytes = 16777216  # unsent bytes beyond which the client is disconnected
   sys_interval = 10                  # seconds between $SYS publications, 0 = off

@@ -103,7 +103,11 @@ void broker::end_client(client& c, std::error_code why, bool publish_will) {
   c.ended = true;
   std::optional<will_message> will = std::move(c.will);
   c.will.reset();
+  unblock_client(c);
   if (session* s = c.sess) {
+    // Without a connection the session blocks no one: its queue is bounded.
+    if (s->congested) release(*s);
+    s->lossy = false;
     s->connection = nullptr;
     c.sess = nullptr;
     if (s->clean()) discard_session(*s);
@@ -119,11 +123,12 @@ void broker::end_client(client& c, std::error_code why, bool publish_will) {
     log_.debug() << "mqtt " << c.client_id << ": publishing will on " << will->topic;
     auto m = make_message(will->topic, will->payload, will->qos, will->retain);
     if (will->retain) retained_.put(m);
-    route(m);
+    route(m, nullptr);
   }
 }
 
 void broker::discard_session(session& s) {
+  if (s.congested) release(s);
   for (auto& [filter, qos] : s.subscriptions) tree_.unsubscribe(filter, &s);
   sessions_.erase(s.client_id());  // destroys s
 }

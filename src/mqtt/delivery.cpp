@@ -8,7 +8,7 @@
 
 namespace hearth::mqtt {
 
-void broker::route(const message_ptr& m) {
+void broker::route(const message_ptr& m, client* from) {
   // Links never call back into the broker synchronously, so route() is not
   // re-entered and the scratch vectors can be reused across calls.
   matches_.clear();
@@ -30,11 +30,11 @@ void broker::route(const message_ptr& m) {
   }
   for (session* s : targets_) {
     if (acl_ && !acl_->can_read(identity_of(*s), m->topic)) continue;
-    deliver(*s, delivery{m, std::min(m->qos, s->match_qos), false});
+    deliver(*s, delivery{m, std::min(m->qos, s->match_qos), false}, from);
   }
 }
 
-void broker::deliver(session& s, delivery d) {
+void broker::deliver(session& s, delivery d, client* from) {
   const session_limits& limits = cfg_.session;
   if (!s.connection) {
     // Only QoS 1 and 2 messages are kept for a client that is away, as in
@@ -54,7 +54,15 @@ void broker::deliver(session& s, delivery d) {
   }
   // Order is kept: nothing overtakes what already waits behind the window.
   if (s.has_queued() || s.window_full(limits)) {
-    if (!s.enqueue(std::move(d), limits)) ++stats_.publish_dropped;
+    if (!s.enqueue(std::move(d), limits)) {
+      ++stats_.publish_dropped;
+      return;
+    }
+    // Past the high-water mark the publisher waits for this subscriber,
+    // rather than the broker dropping messages it has acknowledged.
+    const bool high = s.queued_count() * 2 >= limits.max_queued_messages ||
+                      (limits.max_queued_bytes && s.queued_bytes() * 2 >= limits.max_queued_bytes);
+    if (from && high && !s.lossy && limits.backpressure_timeout.count() > 0) block(s, *from);
     return;
   }
   const flight& f = s.start_flight(std::move(d));
@@ -86,6 +94,16 @@ void broker::pump(session& s) {
     }
     const flight& f = s.start_flight(std::move(d));
     send_flight(s, f, false);
+  }
+  // Below the low-water mark (a quarter of the bounds) the waiting
+  // publishers go on; the hysteresis keeps them from flapping.
+  if (s.congested || s.lossy) {
+    const bool low = s.queued_count() * 4 <= limits.max_queued_messages &&
+                     (!limits.max_queued_bytes || s.queued_bytes() * 4 <= limits.max_queued_bytes);
+    if (low) {
+      s.lossy = false;
+      if (s.congested) release(s);
+    }
   }
 }
 

@@ -59,7 +59,7 @@ void broker::handle_publish(client& c, const publish_packet& p) {
   if (may_publish(c, p.topic)) {
     auto m = make_message(p.topic, p.payload, p.qos, p.retain);
     if (p.retain) retained_.put(m);
-    route(m);
+    route(m, &c);
   }
 }
 
@@ -78,7 +78,7 @@ void broker::handle_pubrel(client& c, std::uint16_t id) {
   s.incoming_qos2.erase(it);
   if (!m) return;  // refused when it arrived
   if (m->retain) retained_.put(m);
-  route(m);
+  route(m, &c);
 }
 
 // An acknowledgement for an id that is not in flight is ignored, as Mosquitto

@@ -46,7 +46,7 @@ void broker::handle_subscribe(client& c, const subscribe_packet& p) {
     retained_.match(p.topics[i].filter, retained);
     for (const auto& m : retained) {
       if (acl_ && !acl_->can_read(who, m->topic)) continue;
-      deliver(s, delivery{m, std::min(m->qos, granted), true});
+      deliver(s, delivery{m, std::min(m->qos, granted), true}, nullptr);
     }
   }
 }

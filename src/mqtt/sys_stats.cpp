@@ -10,12 +10,13 @@ namespace hearth::mqtt {
 void broker::publish(std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain) {
   auto m = make_message(topic, payload, qos, retain);
   if (retain) retained_.put(m);
-  route(m);
+  route(m, nullptr);
 }
 
 void broker::tick(clock::time_point now) {
   now_ = now;
   if (!started_) started_ = now;
+  if (!congested_.empty()) check_backpressure();
   if (cfg_.sys_interval.count() == 0) return;
   if (last_sys_ != clock::time_point{} && now - last_sys_ < cfg_.sys_interval) return;
   last_sys_ = now;
@@ -43,6 +44,8 @@ void broker::publish_sys() {
       {"$SYS/broker/publish/messages/sent", to_string(stats_.publish_sent)},
       {"$SYS/broker/publish/messages/dropped", to_string(stats_.publish_dropped)},
       {"$SYS/broker/publish/messages/denied", to_string(stats_.publish_denied)},
+      {"$SYS/broker/publish/publishers/paused", to_string(stats_.publishers_paused)},
+      {"$SYS/broker/publish/subscribers/stalled", to_string(stats_.subscribers_stalled)},
       {"$SYS/broker/load/bytes/received", to_string(stats_.bytes_received)},
       {"$SYS/broker/load/bytes/sent", to_string(stats_.bytes_sent)},
       {"$SYS/broker/bytes/received", to_string(stats_.bytes_received)},

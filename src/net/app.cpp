@@ -18,6 +18,7 @@ mqtt::broker_config broker_settings(const core::config& cfg) {
   b.session.max_queued_messages = cfg.mqtt.max_queued_messages;
   b.session.max_queued_bytes = cfg.mqtt.max_queued_bytes;
   b.session.max_incoming_qos2 = cfg.mqtt.max_incoming_qos2;
+  b.session.backpressure_timeout = cfg.mqtt.backpressure_timeout;
   b.sys_interval = cfg.mqtt.sys_interval;
   b.version = "hearth version " HEARTH_VERSION;
   return b;

@@ -57,6 +57,7 @@ void tcp_connection::run() {
 // ---- reading ---------------------------------------------------------------
 
 void tcp_connection::do_wait_readable() {
+  wait_pending_ = true;
   socket_.async_wait(tcp_socket::wait_read,
                      net::bind_allocator(handler_allocator<char, wait_op_size>(wait_memory_),
                                          [self = shared_from_this()](const boost::system::error_code& ec) {
@@ -65,8 +66,10 @@ void tcp_connection::do_wait_readable() {
 }
 
 void tcp_connection::on_readable(const boost::system::error_code& ec) {
+  wait_pending_ = false;
   if (state_ != state::open) return;  // closing (reading stopped) or closed
   if (ec) return fail(ec, "wait");
+  if (paused_) return;  // resume_reading() waits again
   const std::span<char> buf = ctx_.read_buffer();
   std::size_t total = 0;
   for (;;) {
@@ -77,6 +80,7 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
     ctx_.broker().stats().bytes_received += n;
     keepalive_.on_received(clock::now());
     if (!consume(std::string_view(buf.data(), n))) return;
+    if (paused_) return;  // what was not dispatched is held; resume_reading() goes on
     total += n;
     // A short read drained the socket; a full one may have left more, which
     // is read now unless this turn's budget is spent (then epoll says so).
@@ -111,6 +115,7 @@ bool tcp_connection::consume(std::string_view in) {
     const bool go_on = dispatch(hr.header, std::string_view(part).substr(hr.header.header_length));
     partial_.reset();  // idle connections keep no read memory
     if (!go_on) return false;
+    if (paused_) return hold(in), true;
   }
   while (!in.empty()) {
     const mqtt::header_result hr = mqtt::decode_fixed_header(in, max, level());
@@ -123,8 +128,44 @@ bool tcp_connection::consume(std::string_view in) {
     }
     if (!dispatch(hr.header, in.substr(hr.header.header_length, hr.header.remaining_length))) return false;
     in.remove_prefix(hr.header.total_length());
+    if (paused_) return hold(in), true;
   }
   return true;
+}
+
+void tcp_connection::hold(std::string_view rest) {
+  if (!rest.empty()) partial_ = std::make_unique<std::string>(rest);
+}
+
+// ---- backpressure ----------------------------------------------------------
+
+void tcp_connection::pause_reading() {
+  if (paused_ || state_ != state::open) return;
+  paused_ = true;
+  ctx_.keep_alive_while_paused(shared_from_this());
+}
+
+void tcp_connection::resume_reading() {
+  if (!paused_) return;
+  paused_ = false;
+  // Called from inside the broker: dispatching what is held must wait. The
+  // posted handler owns the connection from here.
+  net::post(socket_.get_executor(), [self = shared_from_this()] { self->on_resumed(); });
+  ctx_.release_paused(*this);
+}
+
+void tcp_connection::on_resumed() {
+  if (state_ != state::open || paused_) return;
+  if (partial_) {
+    // Dispatch what was held (whole packets and perhaps the start of one) as
+    // if it had just been read; consume() holds the rest again if needed.
+    const std::unique_ptr<std::string> held = std::move(partial_);
+    if (!consume(*held)) return;
+    if (paused_) return;
+  }
+  // The keepalive was suspended while paused: the client could not be heard.
+  keepalive_.on_received(clock::now());
+  if (!wait_pending_) do_wait_readable();
 }
 
 bool tcp_connection::dispatch(const mqtt::fixed_header& h, std::string_view body) {
@@ -260,6 +301,7 @@ void tcp_connection::on_timer(const boost::system::error_code& ec) {
                       << (out_ ? out_->bytes() : 0) << " bytes";
     return finish(close_reason_);
   }
+  if (paused_) keepalive_.on_received(now);  // we are not listening, so silence is ours
   if (keepalive_.expired(now)) {
     ctx_.log().info() << "mqtt " << peer_ << ": " << keepalive_.reason().message() << ", closing";
     return finish(keepalive_.reason());
@@ -273,7 +315,8 @@ void tcp_connection::close(std::error_code why) {
   if (state_ != state::open) return;
   state_ = state::closing;
   close_reason_ = why;
-  partial_.reset();
+  // partial_ is kept until finish(): close() runs inside the broker's
+  // handling of a packet whose fields may still point into it.
   // From now on the timer bounds the flush instead of the keepalive.
   timer_.expires_after(ctx_.limits().flush_timeout);
   timer_armed_ = true;
@@ -304,6 +347,8 @@ void tcp_connection::finish(std::error_code why) {
   out_.reset();
   partial_.reset();
   if (registry_index_ != no_index) ctx_.remove(*this);
+  const auto self = shared_from_this();  // release_paused may drop the last reference
+  ctx_.release_paused(*this);
   // on_close frees the client, and may call close() on this link: ignored now.
   if (mqtt::client* c = std::exchange(client_, nullptr)) ctx_.broker().on_close(*c, why);
 }

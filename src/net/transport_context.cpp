@@ -24,6 +24,20 @@ void transport_context::remove(tcp_connection& c) noexcept {
   c.registry_index_ = tcp_connection::no_index;
 }
 
+void transport_context::keep_alive_while_paused(std::shared_ptr<tcp_connection> c) {
+  tcp_connection* key = c.get();
+  paused_.emplace(key, std::move(c));
+}
+
+void transport_context::release_paused(tcp_connection& c) noexcept {
+  // The connection may be destroyed here, when this held its last reference;
+  // callers hold their own shared_from_this() while they still need it.
+  if (auto it = paused_.find(&c); it != paused_.end()) {
+    auto keep = std::move(it->second);
+    paused_.erase(it);
+  }
+}
+
 void transport_context::close_all(std::error_code why) {
   // Each abort() removes its connection (and may publish wills to others).
   while (!connections_.empty()) connections_.back()->abort(why);

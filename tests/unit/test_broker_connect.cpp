@@ -21,8 +21,7 @@ TEST_CASE("broker: CONNECT is answered with CONNACK 0 and the keepalive goes to 
   CHECK(only<empty_packet>(h.take(c)).type == packet_type::pingresp);
 }
 
-TEST_CASE("broker: an unsupported protocol level gets the MQTT 5 CONNACK 0x84 and the connection ends",
-          "[broker]") {
+TEST_CASE("broker: an unsupported protocol level gets the MQTT 5 CONNACK 0x84 and the connection ends", "[broker]") {
   // Mosquitto's answer, which an MQTT 5 client understands: CONNACK with
   // flags 0, reason code 0x84 (unsupported protocol version) and an empty
   // property list. The codec does not decode it, so the bytes are compared.

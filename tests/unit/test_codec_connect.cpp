@@ -136,8 +136,7 @@ TEST_CASE("MQTT 3.1 CONNECT ignores its fixed-header flags and the reserved conn
   }
   // The other connect flags are checked as in 3.1.1.
   CHECK(decode_one(connect_with(0x0a, field("id"), "MQIsdp", 3)).result.error == errc::bad_connect_flags);
-  CHECK(decode_one(connect_with(0x42, field("id") + field("pw"), "MQIsdp", 3)).result.error ==
-        errc::bad_connect_flags);
+  CHECK(decode_one(connect_with(0x42, field("id") + field("pw"), "MQIsdp", 3)).result.error == errc::bad_connect_flags);
 }
 
 TEST_CASE("CONNACK decodes session present and every return code", "[codec]") {

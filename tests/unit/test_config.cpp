@@ -32,7 +32,7 @@ TEST_CASE("config: defaults are the documented ones", "[config]") {
   CHECK(c.mqtt.max_inflight == 32);
   CHECK(c.mqtt.max_queued_messages == 1000);
   CHECK(c.mqtt.max_queued_bytes == 16777216);
-  CHECK(c.mqtt.max_incoming_qos2 == 1000);
+  CHECK(c.mqtt.max_incoming_qos2 == 20);
   CHECK(c.mqtt.write_queue_soft_bytes == 1048576);
   CHECK(c.mqtt.write_queue_hard_bytes == 16777216);
   CHECK(c.mqtt.sys_interval == std::chrono::seconds(10));
@@ -213,7 +213,7 @@ TEST_CASE("usage documents every option and key", "[config][cli]") {
                            "data_dir", "log_level", "allow_anonymous", "acl_file", "password_file", "[mqtt]",
                            "listen", "max_packet_size", "connect_timeout", "max_inflight", "max_queued_messages",
                            "max_queued_bytes", "max_incoming_qos2", "write_queue_soft_bytes",
-                           "write_queue_hard_bytes", "sys_interval"}) {
+                           "write_queue_hard_bytes", "backpressure_timeout", "sys_interval"}) {
     INFO(word);
     CHECK_THAT(u, Contains(word));
   }

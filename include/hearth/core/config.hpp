@@ -41,7 +41,8 @@ struct mqtt_config {
   std::size_t max_inflight = 32;
   std::size_t max_queued_messages = 1000;
   std::size_t max_queued_bytes = 16777216;
-  std::size_t max_incoming_qos2 = 1000;
+  std::size_t max_incoming_qos2 = 20;  // Mosquitto's max_inflight_messages
+  std::chrono::seconds backpressure_timeout{5};  // 0 = drop instead of pausing publishers
   std::size_t write_queue_soft_bytes = 1048576;
   std::size_t write_queue_hard_bytes = 16777216;
   std::chrono::seconds sys_interval{10};  // 0 = off

@@ -47,6 +47,7 @@ struct client {
   std::optional<std::string> username;
   std::string client_id;
   std::uint8_t protocol_level = 4;
+  std::vector<session*> blocked_on;  // congested sessions this publisher waits for
 };
 
 struct broker_stats {
@@ -56,6 +57,8 @@ struct broker_stats {
   std::uint64_t publish_sent = 0;
   std::uint64_t publish_dropped = 0;    // QoS 0 over a write queue's soft limit, or a full session queue
   std::uint64_t publish_denied = 0;     // dropped by the ACL
+  std::uint64_t publishers_paused = 0;  // times a publisher was paused for a slow subscriber
+  std::uint64_t subscribers_stalled = 0;  // times a subscriber stalled past backpressure_timeout
   std::uint64_t bytes_received = 0;     // maintained by transports
   std::uint64_t bytes_sent = 0;         // maintained by transports
   std::uint64_t connections_total = 0;
@@ -120,8 +123,15 @@ private:
   bool may_publish(const client& c, std::string_view topic);
 
   // Routing and delivery.
-  void route(const message_ptr& m);
-  void deliver(session& s, delivery d);
+  // `from` is the publishing client (null for wills, retained and in-process
+  // messages); it is paused when a subscriber's queue is congested.
+  void route(const message_ptr& m, client* from);
+  void deliver(session& s, delivery d, client* from);
+  // Backpressure (backpressure.cpp).
+  void block(session& s, client& publisher);
+  void release(session& s);
+  void unblock_client(client& c);
+  void check_backpressure();
   void send_flight(session& s, const flight& f, bool dup);
   void pump(session& s);
   void resume(session& s);
@@ -148,6 +158,7 @@ private:
   std::uint64_t next_assigned_id_ = 0;
   std::vector<subscriber_match> matches_;   // reused by route()
   std::vector<session*> targets_;           // reused by route()
+  std::vector<session*> congested_;         // sessions with paused publishers
   std::string scratch_;                     // reused for encoding control packets
   std::unordered_map<std::string, std::string> sys_last_;  // last published $SYS values
   std::optional<clock::time_point> started_;

@@ -31,6 +31,15 @@ public:
   // reports the end through broker::on_close later, never from inside close().
   virtual void close(std::error_code why) = 0;
 
+  // Flow control: the broker pauses a publisher whose messages a subscriber
+  // cannot take fast enough, instead of dropping them after acknowledging
+  // them. A paused link hands no more packets to the broker (it keeps what it
+  // read but did not dispatch) and reads nothing more until resumed; its
+  // keepalive is suspended meanwhile. resume_reading() may be called from
+  // inside a broker call, so a link posts the work it implies.
+  virtual void pause_reading() {}
+  virtual void resume_reading() {}
+
   // Remote address, for logs ("127.0.0.1:53122", "local:bridge").
   virtual std::string_view peer() const = 0;
 };

@@ -5,6 +5,7 @@
 // released. Plain data with its own tests; a persistence layer can mirror it.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -25,7 +26,11 @@ struct session_limits {
   std::size_t max_inflight = 32;           // unacknowledged outbound QoS 1/2 messages
   std::size_t max_queued_messages = 1000;  // behind the window, or while away
   std::size_t max_queued_bytes = 16u << 20;
-  std::size_t max_incoming_qos2 = 1000;    // received QoS 2 ids awaiting PUBREL
+  std::size_t max_incoming_qos2 = 20;      // received QoS 2 ids awaiting PUBREL (Mosquitto's default)
+  // How long publishers wait for a subscriber whose queue is past its
+  // high-water mark (half of the bounds) before the broker stops waiting for
+  // it and drops (counted) instead; zero never waits, as Mosquitto does.
+  std::chrono::seconds backpressure_timeout{5};
 };
 
 struct delivery {
@@ -75,6 +80,12 @@ public:
   // before that replaces the stored one. A null message was refused (ACL) and
   // only its id is kept, so that the exchange completes as usual.
   std::unordered_map<std::uint16_t, message_ptr> incoming_qos2;
+
+  // --- backpressure (managed by the broker, see backpressure.cpp) ------------
+  std::vector<client*> blocked_publishers;  // paused until this queue drains
+  bool congested = false;                   // queue past its high-water mark
+  bool lossy = false;  // stalled past the timeout: drops instead of blocking until drained
+  std::chrono::steady_clock::time_point congested_since{};
 
   // The live connection, if any.
   client* connection = nullptr;

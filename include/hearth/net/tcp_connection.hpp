@@ -66,6 +66,8 @@ public:
                     std::uint16_t packet_id) override;
   void on_connected(std::uint16_t keepalive_seconds) override;
   void close(std::error_code why) override;
+  void pause_reading() override;
+  void resume_reading() override;
   std::string_view peer() const override { return peer_; }
 
 private:
@@ -81,6 +83,9 @@ private:
   void on_readable(const boost::system::error_code& ec);
   // Decodes what `in` completes; false once the connection stopped reading.
   bool consume(std::string_view in);
+  // Keeps what a paused connection read but did not dispatch.
+  void hold(std::string_view rest);
+  void on_resumed();
   bool dispatch(const mqtt::fixed_header& h, std::string_view body);
   bool refuse(std::error_code why);
 
@@ -118,6 +123,8 @@ private:
   std::error_code close_reason_;
   std::uint32_t registry_index_ = no_index;
   state state_ = state::open;
+  bool paused_ = false;        // the broker asked us to stop dispatching (backpressure)
+  bool wait_pending_ = false;  // a wait for readability is in flight
   bool write_posted_ = false;
   bool waiting_writable_ = false;
   bool timer_armed_ = false;

@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <unordered_map>
 #include <vector>
 
 #include "hearth/core/log.hpp"
@@ -58,6 +59,11 @@ public:
   void remove(tcp_connection& c) noexcept;
   std::size_t size() const noexcept { return connections_.size(); }
 
+  // A paused connection (backpressure) has no operation pending that would
+  // keep it alive, so the context owns it until it is resumed or ends.
+  void keep_alive_while_paused(std::shared_ptr<tcp_connection> c);
+  void release_paused(tcp_connection& c) noexcept;
+
   // Ends every connection now, reporting each to the broker (shutdown).
   void close_all(std::error_code why);
 
@@ -68,6 +74,7 @@ private:
   std::unique_ptr<char[]> read_buffer_;
   std::string header_scratch_;
   std::vector<tcp_connection*> connections_;  // each knows its index
+  std::unordered_map<tcp_connection*, std::shared_ptr<tcp_connection>> paused_;
 };
 
 }  // namespace hearth
