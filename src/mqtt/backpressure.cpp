@@ -8,6 +8,9 @@
 // stalled: its publishers go on, and it loses what overflows its queue
 // (counted), so one dead client can hold the others up for a bounded time.
 // Sessions without a connection never block anyone: their queue is bounded.
+// A paused link still reads and hands over acknowledgements and PINGREQ (up
+// to a bound), so a paused client keeps draining its own queue: two clients
+// that publish to each other both wait, and both go on as they acknowledge.
 #include <algorithm>
 
 #include "hearth/mqtt/broker.hpp"

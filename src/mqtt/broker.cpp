@@ -114,12 +114,8 @@ void broker::end_client(client& c, std::error_code why, bool publish_will) {
   }
   c.transport->close(why);
   if (publish_will && will && c.connected) {
-    acl_identity who{c.username, c.client_id};
-    if (acl_ && !acl_->can_write(who, will->topic)) {
-      ++stats_.publish_denied;
-      log_.info() << "mqtt " << c.client_id << ": will on " << will->topic << " denied by the ACL";
-      return;
-    }
+    // A will is a publish like any other: the ACL and the $SYS guard apply.
+    if (!may_publish(c, will->topic)) return;
     log_.debug() << "mqtt " << c.client_id << ": publishing will on " << will->topic;
     auto m = make_message(will->topic, will->payload, will->qos, will->retain);
     if (will->retain) retained_.put(m);

@@ -53,7 +53,9 @@ void broker::deliver(session& s, delivery d, client* from) {
     return;
   }
   // Order is kept: nothing overtakes what already waits behind the window.
-  if (s.has_queued() || s.window_full(limits)) {
+  // A backlogged link bounds the window in bytes: a window of 32 messages of
+  // 1 MB each must not push a connection past its hard limit.
+  if (s.has_queued() || s.window_full(limits) || !s.all_flights_sent() || s.connection->transport->backlogged()) {
     if (!s.enqueue(std::move(d), limits)) {
       ++stats_.publish_dropped;
       return;
@@ -83,9 +85,25 @@ void broker::send_flight(session& s, const flight& f, bool dup) {
   l.send_publish(f.d.msg, f.d.qos, f.d.retain, dup, f.packet_id);
 }
 
+bool broker::resend(session& s) {
+  const auto& window = s.inflight();
+  while (s.connection && !s.all_flights_sent()) {
+    if (s.connection->transport->backlogged()) return false;
+    send_flight(s, window[s.sent_flights()], true);
+    s.flight_sent();
+  }
+  return true;
+}
+
+void broker::on_drained(client& c) {
+  if (c.ended || !c.sess) return;
+  pump(*c.sess);
+}
+
 void broker::pump(session& s) {
   const session_limits& limits = cfg_.session;
-  while (s.connection && s.has_queued() && !s.window_full(limits)) {
+  if (!resend(s)) return;
+  while (s.connection && s.has_queued() && !s.window_full(limits) && !s.connection->transport->backlogged()) {
     delivery d = s.pop_queued();
     if (d.qos == 0) {
       if (s.connection->transport->send_publish(d.msg, 0, d.retain, false, 0)) ++stats_.publish_sent;
@@ -110,7 +128,7 @@ void broker::pump(session& s) {
 void broker::resume(session& s) {
   // MQTT-4.4.0-1: unacknowledged PUBLISH and PUBREL packets are re-sent on
   // reconnect, in their original order, PUBLISH with DUP set.
-  for (const flight& f : s.inflight()) send_flight(s, f, true);
+  s.connection_changed();
   pump(s);
 }
 

@@ -18,12 +18,14 @@ std::uint16_t session::next_packet_id() noexcept {
 
 flight& session::start_flight(delivery d) {
   assert(d.qos > 0);
+  assert(all_flights_sent());
   assert(inflight_.size() < 65535);
   flight f;
   f.packet_id = next_packet_id();
   f.state = d.qos == 1 ? flight_state::awaiting_puback : flight_state::awaiting_pubrec;
   f.d = std::move(d);
   inflight_.push_back(std::move(f));
+  ++sent_flights_;
   return inflight_.back();
 }
 
@@ -36,7 +38,9 @@ flight* session::find_flight(std::uint16_t packet_id) noexcept {
 void session::end_flight(std::uint16_t packet_id) noexcept {
   auto it = std::find_if(inflight_.begin(), inflight_.end(),
                          [packet_id](const flight& f) { return f.packet_id == packet_id; });
-  if (it != inflight_.end()) inflight_.erase(it);
+  if (it == inflight_.end()) return;
+  if (static_cast<std::size_t>(it - inflight_.begin()) < sent_flights_) --sent_flights_;
+  inflight_.erase(it);
 }
 
 bool session::enqueue(delivery d, const session_limits& l) {

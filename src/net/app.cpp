@@ -20,7 +20,7 @@ mqtt::broker_config broker_settings(const core::config& cfg) {
   b.session.max_incoming_qos2 = cfg.mqtt.max_incoming_qos2;
   b.session.backpressure_timeout = cfg.mqtt.backpressure_timeout;
   b.sys_interval = cfg.mqtt.sys_interval;
-  b.version = "hearth version " HEARTH_VERSION;
+  b.version = HEARTH_VERSION;  // $SYS/broker/version adds "hearth version "
   return b;
 }
 

@@ -1,5 +1,6 @@
 #include "hearth/net/local_client.hpp"
 
+#include <cstddef>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -10,6 +11,30 @@
 #include "hearth/mqtt/utf8.hpp"
 
 namespace hearth {
+
+namespace {
+
+// The checks decode_publish() and the fixed header apply to a network
+// client's PUBLISH (the same as broker::publish makes): TCP subscribers get
+// the message encoded, with the topic's length in a 16-bit field.
+std::error_code check_publish(std::string_view topic, std::size_t payload_size, std::uint8_t qos) {
+  if (qos > 2) return mqtt::errc::bad_qos;
+  if (topic.size() > 65535) return mqtt::errc::bad_topic_name;
+  if (!mqtt::is_valid_mqtt_utf8(topic)) return mqtt::errc::bad_utf8;
+  if (!mqtt::is_valid_topic_name(topic)) return mqtt::errc::bad_topic_name;
+  if (mqtt::topic_levels(topic) > mqtt::max_topic_levels) return mqtt::errc::too_many_topic_levels;
+  const std::size_t header = 2 + topic.size() + (qos > 0 ? 2 : 0);  // cannot exceed the maximum
+  if (payload_size > mqtt::max_remaining_length - header) return mqtt::errc::packet_too_large;
+  return {};
+}
+
+// The checks decode_subscribe() applies to a filter, and its syntax.
+bool is_valid_filter(std::string_view filter) {
+  return filter.size() <= 65535 && mqtt::is_valid_mqtt_utf8(filter) && mqtt::is_valid_topic_filter(filter) &&
+         mqtt::topic_levels(filter) <= mqtt::max_topic_levels;
+}
+
+}  // namespace
 
 local_client::local_client(net::io_context& ioc, mqtt::broker& broker, std::size_t max_pending)
     : ioc_(ioc), broker_(broker), max_pending_(max_pending) {}
@@ -26,6 +51,7 @@ mqtt::connack_code local_client::connect(std::string_view client_id, bool clean_
   client_id_ = std::string(client_id);
   peer_ = "local:" + client_id_;
   connack_.reset();
+  ++generation_;  // what is still pending belongs to the old connection
   client_ = broker_.on_open(*this);
   mqtt::connect_packet p;
   p.protocol_name = "MQTT";
@@ -51,7 +77,7 @@ mqtt::connack_code local_client::connect(std::string_view client_id, bool clean_
 }
 
 std::uint8_t local_client::subscribe(std::string_view filter, std::uint8_t qos, handler h) {
-  if (!client_ || qos > 2) return mqtt::suback_failure;
+  if (!client_ || qos > 2 || !is_valid_filter(filter)) return mqtt::suback_failure;
   // Registered first: retained messages are delivered during the call.
   auto sub = std::make_shared<subscription>(subscription{std::string(filter), std::move(h)});
   subs_.push_back(sub);
@@ -74,7 +100,7 @@ void local_client::unsubscribe(std::string_view filter) {
     s->active = false;
     return true;
   });
-  if (!client_) return;
+  if (!client_ || !is_valid_filter(filter)) return;  // never subscribed, then
   mqtt::unsubscribe_packet p;
   p.packet_id = next_packet_id();
   p.filters.emplace_back(filter);
@@ -83,11 +109,8 @@ void local_client::unsubscribe(std::string_view filter) {
 
 std::error_code local_client::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                                       bool retain) {
-  // What the codec checks for a network client.
   if (!client_) return std::make_error_code(std::errc::not_connected);
-  if (qos > 2) return mqtt::errc::bad_qos;
-  if (!mqtt::is_valid_mqtt_utf8(topic)) return mqtt::errc::bad_utf8;
-  if (!mqtt::is_valid_topic_name(topic)) return mqtt::errc::bad_topic_name;
+  if (std::error_code ec = check_publish(topic, payload.size(), qos)) return ec;
   mqtt::publish_packet p;
   p.qos = qos;
   p.retain = retain;
@@ -129,6 +152,9 @@ void local_client::send(std::string_view bytes) {
 void local_client::on_broker_packet(const mqtt::packet& p) {
   if (const auto* ack = std::get_if<mqtt::connack_packet>(&p)) {
     connack_ = *ack;
+    // A new session: no QoS 2 id of an old one will be released, and the new
+    // session reuses them. (Cleared before a resumed session's resends.)
+    if (ack->code == mqtt::connack_code::accepted && !ack->session_present) incoming_qos2_.clear();
   } else if (const auto* sub = std::get_if<mqtt::suback_packet>(&p)) {
     suback_ = sub->return_codes;
   } else if (const auto* a = std::get_if<mqtt::ack_packet>(&p)) {
@@ -138,7 +164,7 @@ void local_client::on_broker_packet(const mqtt::packet& p) {
         break;
       case mqtt::packet_type::pubrel:  // a QoS 2 delivery released: complete it, posted
         incoming_qos2_.erase(a->packet_id);
-        push_event({nullptr, mqtt::packet_type::pubcomp, a->packet_id});
+        push_event(nullptr, mqtt::packet_type::pubcomp, a->packet_id);
         break;
       default:  // PUBACK, PUBCOMP, UNSUBACK: nothing left to do
         break;
@@ -154,14 +180,21 @@ bool local_client::send_publish(const mqtt::message_ptr& m, std::uint8_t qos, bo
       ++dropped_;
       return false;
     }
-    push_event({m, mqtt::packet_type::puback, 0});
-  } else if (qos == 1) {
-    push_event({m, mqtt::packet_type::puback, packet_id});
-  } else if (incoming_qos2_.insert(packet_id).second) {
-    push_event({m, mqtt::packet_type::pubrec, packet_id});
+    push_event(m, mqtt::packet_type::puback, 0);
+    return true;
+  }
+  if (qos == 1) {
+    push_event(m, mqtt::packet_type::puback, packet_id);
+    return true;
+  }
+  auto [it, fresh] = incoming_qos2_.try_emplace(packet_id, generation_);
+  if (fresh || (it->second != 0 && it->second != generation_)) {
+    // New, or re-sent after its first delivery was dropped with an old connection.
+    it->second = generation_;
+    push_event(m, mqtt::packet_type::pubrec, packet_id);
   } else {
-    // A re-sent QoS 2 message not yet released: acknowledge, do not deliver twice.
-    push_event({nullptr, mqtt::packet_type::pubrec, packet_id});
+    // Re-sent but delivered (or about to be) already: acknowledge, do not deliver twice.
+    push_event(nullptr, mqtt::packet_type::pubrec, packet_id);
   }
   return true;
 }
@@ -175,8 +208,8 @@ void local_client::close(std::error_code why) {
 
 // ---- posted work ---------------------------------------------------------------
 
-void local_client::push_event(event e) {
-  inbox_.push_back(std::move(e));
+void local_client::push_event(mqtt::message_ptr msg, mqtt::packet_type ack, std::uint16_t ack_id) {
+  inbox_.push_back(event{generation_, std::move(msg), ack, ack_id});
   if (drain_posted_) return;
   drain_posted_ = true;
   net::post(ioc_, [self = shared_from_this()] { self->drain(); });
@@ -188,9 +221,21 @@ void local_client::drain() {
   std::vector<event> events;
   events.swap(inbox_);
   for (event& e : events) {
-    if (e.msg) deliver(e.msg);
+    // From a connection replaced since (possibly by a callback just now): its
+    // packet ids mean nothing to the current one.
+    if (e.generation != generation_) continue;
+    if (e.msg) {
+      if (e.ack == mqtt::packet_type::pubrec) {
+        // Marked first: a callback that resumes the session gets a resend
+        // of this very message, which must not be delivered again.
+        auto it = incoming_qos2_.find(e.ack_id);
+        if (it != incoming_qos2_.end() && it->second == e.generation) it->second = 0;
+      }
+      deliver(e.msg);
+    }
     // The connection may have ended in between; its acks die with it.
-    if (e.ack_id != 0 && client_) broker_.on_packet(*client_, mqtt::ack_packet{e.ack, e.ack_id});
+    if (e.ack_id != 0 && client_ && e.generation == generation_)
+      broker_.on_packet(*client_, mqtt::ack_packet{e.ack, e.ack_id});
   }
 }
 

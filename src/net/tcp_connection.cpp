@@ -69,7 +69,10 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
   wait_pending_ = false;
   if (state_ != state::open) return;  // closing (reading stopped) or closed
   if (ec) return fail(ec, "wait");
-  if (paused_) return;  // resume_reading() waits again
+  if (paused_) return read_while_paused();
+  // Held bytes may hold several packets; on_resumed() dispatches them and
+  // then waits again, so nothing is read before it.
+  if (resume_pending_) return;
   const std::span<char> buf = ctx_.read_buffer();
   std::size_t total = 0;
   for (;;) {
@@ -80,7 +83,7 @@ void tcp_connection::on_readable(const boost::system::error_code& ec) {
     ctx_.broker().stats().bytes_received += n;
     keepalive_.on_received(clock::now());
     if (!consume(std::string_view(buf.data(), n))) return;
-    if (paused_) return;  // what was not dispatched is held; resume_reading() goes on
+    if (paused_) return read_while_paused();  // the rest is held; resume_reading() goes on
     total += n;
     // A short read drained the socket; a full one may have left more, which
     // is read now unless this turn's budget is spent (then epoll says so).
@@ -139,29 +142,93 @@ void tcp_connection::hold(std::string_view rest) {
 
 // ---- backpressure ----------------------------------------------------------
 
+bool tcp_connection::backlogged() const {
+  const bool over = out_ && out_->bytes() >= ctx_.limits().write_queue.soft_bytes;
+  if (over) backlog_seen_ = true;
+  return over;
+}
+
 void tcp_connection::pause_reading() {
   if (paused_ || state_ != state::open) return;
   paused_ = true;
   ctx_.keep_alive_while_paused(shared_from_this());
+  ctx_.log().debug() << "mqtt " << peer_ << ": reading paused";
 }
 
 void tcp_connection::resume_reading() {
   if (!paused_) return;
   paused_ = false;
+  resume_pending_ = true;
   // Called from inside the broker: dispatching what is held must wait. The
   // posted handler owns the connection from here.
   net::post(socket_.get_executor(), [self = shared_from_this()] { self->on_resumed(); });
   ctx_.release_paused(*this);
 }
 
+void tcp_connection::read_while_paused() {
+  const std::span<char> buf = ctx_.read_buffer();
+  for (;;) {
+    const std::size_t held = partial_ ? partial_->size() : 0;
+    if (held >= paused_hold_limit) return;  // TCP now pushes back on the client
+    boost::system::error_code rec;
+    const std::size_t want = std::min(buf.size(), paused_hold_limit - held);
+    const std::size_t n = socket_.read_some(net::buffer(buf.data(), want), rec);
+    if (rec == net::error::would_block || rec == net::error::try_again) break;
+    if (rec) return fail(rec, "read");
+    ctx_.broker().stats().bytes_received += n;
+    keepalive_.on_received(clock::now());
+    if (!partial_) partial_ = std::make_unique<std::string>();
+    partial_->append(buf.data(), n);
+    if (!dispatch_held_acks()) return;
+    if (!paused_) return;  // resumed: on_resumed(), posted, dispatches the rest in order
+  }
+  do_wait_readable();
+}
+
+bool tcp_connection::dispatch_held_acks() {
+  std::string& held = *partial_;
+  const std::size_t max = ctx_.limits().max_packet_size;
+  std::size_t pos = 0;
+  while (pos < held.size()) {
+    const std::string_view rest = std::string_view(held).substr(pos);
+    const mqtt::header_result hr = mqtt::decode_fixed_header(rest, max, client_->protocol_level);
+    if (hr.status == mqtt::decode_status::error) return refuse(hr.error);
+    if (hr.status == mqtt::decode_status::need_more || rest.size() < hr.header.total_length()) break;
+    const auto type = hr.header.type;
+    const bool ack = type == mqtt::packet_type::puback || type == mqtt::packet_type::pubrec ||
+                     type == mqtt::packet_type::pubcomp || type == mqtt::packet_type::pingreq;
+    if (!ack) {
+      pos += hr.header.total_length();  // held, in order, until resumed
+      continue;
+    }
+    mqtt::packet p;
+    if (const std::error_code ec = mqtt::decode_packet(hr.header, rest.substr(hr.header.header_length, hr.header.remaining_length), p))
+      return refuse(ec);
+    held.erase(pos, hr.header.total_length());  // an ack refers to nothing in the buffer
+    ctx_.broker().on_packet(*client_, p);
+    if (state_ != state::open) return false;
+    if (!paused_) break;
+  }
+  if (partial_ && partial_->empty()) partial_.reset();
+  return true;
+}
+
 void tcp_connection::on_resumed() {
-  if (state_ != state::open || paused_) return;
+  resume_pending_ = false;
+  if (state_ != state::open) return;
+  ctx_.log().debug() << "mqtt " << peer_ << ": reading resumed, " << (partial_ ? partial_->size() : 0)
+                     << " bytes held" << (paused_ ? ", paused again" : "");
+  if (paused_) {
+    // Paused again before this ran: go on reading acknowledgements.
+    if (!wait_pending_) do_wait_readable();
+    return;
+  }
   if (partial_) {
     // Dispatch what was held (whole packets and perhaps the start of one) as
     // if it had just been read; consume() holds the rest again if needed.
     const std::unique_ptr<std::string> held = std::move(partial_);
     if (!consume(*held)) return;
-    if (paused_) return;
+    if (paused_) return read_while_paused();
   }
   // The keepalive was suspended while paused: the client could not be heard.
   keepalive_.on_received(clock::now());
@@ -202,7 +269,10 @@ bool tcp_connection::send_publish(const mqtt::message_ptr& m, std::uint8_t qos, 
   std::string& header = ctx_.header_scratch();
   header.clear();
   mqtt::encode_publish_header(dup, qos, retain, m->topic, packet_id, m->payload.size(), header);
-  if (!queue().push_publish(header, m, qos == 0)) return false;
+  // Only live QoS 0 forwarding may be dropped: a delivery with the retain
+  // flag is a retained message sent on subscribe, which MQTT-3.3.1-6 requires
+  // (bounded by the hard limit like everything else).
+  if (!queue().push_publish(header, m, qos == 0 && !retain)) return false;
   queued();
   return true;
 }
@@ -251,6 +321,11 @@ void tcp_connection::do_write() {
     ctx_.broker().stats().bytes_sent += n;
     out_->consume(n);
     written += n;
+  }
+  if (backlog_seen_ && state_ == state::open && client_ &&
+      (!out_ || out_->bytes() < ctx_.limits().write_queue.soft_bytes)) {
+    backlog_seen_ = false;
+    ctx_.broker().on_drained(*client_);  // may queue more: handled just below
   }
   if (out_ && !out_->empty()) return post_write();  // budget spent: the others go first
   out_.reset();  // an idle connection keeps no write memory

@@ -68,7 +68,7 @@ SCENARIOS = [
              [Metric("delivered_per_s", "delivered msg/s", ">=", 1.0),
               Metric("lost", "lost (hearthd default config)", "zero"),
               Metric("broker_cpu_us_per_msg", "broker CPU us/msg", "<=", 0.5, 2)]),
-    Scenario("fanin-q2", "fan-in QoS 2, 4 -> 1", ["fanin", "--qos", "2", "--publishers", "4"], "mosquitto-unlimited",
+    Scenario("fanin-q2", "fan-in QoS 2, 4 -> 1", ["fanin", "--qos", "2", "--publishers", "4", "--inflight", "20"], "mosquitto-unlimited",
              [Metric("delivered_per_s", "delivered msg/s", ">=", 1.0),
               Metric("lost", "lost (hearthd default config)", "zero"),
               Metric("broker_cpu_us_per_msg", "broker CPU us/msg", "<=", 0.5, 2)]),

@@ -63,6 +63,18 @@ class fake_link final : public mqtt::link {
     closed = why;
   }
   std::string_view peer() const override { return peer_; }
+  // Backpressure: the broker pauses a link at most once before resuming it,
+  // never resumes one it did not pause, and leaves a closed link alone.
+  void pause_reading() override {
+    REQUIRE_FALSE(closed);
+    REQUIRE(pauses == resumes);
+    ++pauses;
+  }
+  void resume_reading() override {
+    REQUIRE_FALSE(closed);
+    REQUIRE(pauses == resumes + 1);
+    ++resumes;
+  }
 
   // --- what the test inspects -----------------------------------------------------
   // Every packet sent since the last take(), decoded, in order.
@@ -92,6 +104,9 @@ class fake_link final : public mqtt::link {
   std::optional<std::uint16_t> keepalive;  // set by on_connected()
   bool refuse_qos0 = false;                // act as a write queue past its soft limit
   std::vector<mqtt::message_ptr> shared;   // messages handed to send_publish
+  int pauses = 0;                          // pause_reading() calls
+  int resumes = 0;                         // resume_reading() calls
+  bool paused() const { return pauses > resumes; }
 
  private:
   std::string peer_;

@@ -2,12 +2,15 @@
 // call, deliveries always posted, QoS 1/2 acknowledged by the client itself.
 #include <catch2/catch.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hearth/core/log.hpp"
 #include "hearth/mqtt/broker.hpp"
+#include "hearth/mqtt/codec.hpp"
 #include "hearth/mqtt/errors.hpp"
 #include "hearth/net/local_client.hpp"
 
@@ -187,4 +190,175 @@ TEST_CASE("local_client: destroying a connected client ends its connection", "[l
   }
   CHECK(f.broker.stats().clients_connected == 0);
   CHECK(f.broker.session_count() == 0);  // clean session discarded
+}
+
+// ---- limits of what can be published in-process ------------------------------
+
+namespace {
+
+// A topic of `levels` levels ("a/a/.../a").
+std::string deep_topic(std::size_t levels) {
+  std::string t = "a";
+  for (std::size_t i = 1; i < levels; ++i) t += "/a";
+  return t;
+}
+
+// Records sizes only: Catch would print a huge topic or payload for minutes.
+struct sizes {
+  std::vector<std::pair<std::size_t, std::size_t>> items;  // topic, payload
+  local_client::handler handler() {
+    return [this](const mqtt::message_ptr& m) { items.emplace_back(m->topic.size(), m->payload.size()); };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("local_client: a publish that no network client could send is refused", "[local_client][malformed]") {
+  fixture f;
+  auto sub = f.client("sub");
+  auto pub = f.client("pub");
+  sizes r;
+  REQUIRE(sub->subscribe("#", 1, r.handler()) == 1);
+
+  // The codec's length prefix is 16 bits: 65,535 bytes fit, one more does not.
+  CHECK_FALSE(pub->publish(std::string(65535, 'a'), "x"));
+  CHECK(pub->publish(std::string(65536, 'a'), "x") == mqtt::errc::bad_topic_name);
+  CHECK(pub->publish(deep_topic(mqtt::max_topic_levels), "x") == std::error_code{});
+  CHECK(pub->publish(deep_topic(mqtt::max_topic_levels + 1), "x") == mqtt::errc::too_many_topic_levels);
+  CHECK(pub->publish("a/\xff", "x") == mqtt::errc::bad_utf8);
+  CHECK(pub->publish("a/#", "x", 1) == mqtt::errc::bad_topic_name);
+  f.run();
+  CHECK(r.items == std::vector<std::pair<std::size_t, std::size_t>>{{65535, 1}, {401, 1}});
+}
+
+TEST_CASE("local_client: a publish over the largest packet is refused", "[local_client][malformed]") {
+  fixture f;
+  auto pub = f.client("pub");
+  // Remaining length of a QoS 1 PUBLISH: 2 + topic + 2 (packet id) + payload.
+  const std::string payload(mqtt::max_remaining_length - 2 - 1 - 2 + 1, '\0');
+  const std::string_view over(payload);
+  CHECK(pub->publish("t", over, 1) == mqtt::errc::packet_too_large);
+  CHECK(pub->publish("t", over.substr(1), 1) == std::error_code{});  // exactly the maximum
+  // Without a packet id at QoS 0, two more bytes of topic fit, not three.
+  CHECK(pub->publish("ttt", over.substr(1), 0) == std::error_code{});
+  CHECK(pub->publish("tttt", over.substr(1), 0) == mqtt::errc::packet_too_large);
+  CHECK(pub->connected());
+}
+
+TEST_CASE("local_client: filters no network client could send are refused", "[local_client][malformed]") {
+  fixture f;
+  auto c = f.client("c");
+  received r;
+  CHECK(c->subscribe(std::string(65536, 'a'), 0, r.handler()) == mqtt::suback_failure);
+  CHECK(c->subscribe(deep_topic(mqtt::max_topic_levels + 1), 0, r.handler()) == mqtt::suback_failure);
+  CHECK(c->subscribe("a/\xff", 0, r.handler()) == mqtt::suback_failure);
+  CHECK(c->subscribe("", 0, r.handler()) == mqtt::suback_failure);
+  CHECK(f.broker.subscriptions().subscription_count() == 0);
+  CHECK(c->subscribe(std::string(65535, 'a'), 0, r.handler()) == 0);
+  CHECK(c->subscribe(deep_topic(mqtt::max_topic_levels), 0, r.handler()) == 0);
+  CHECK(f.broker.subscriptions().subscription_count() == 2);
+}
+
+TEST_CASE("broker: an in-process publish is validated like a network one", "[local_client][broker][malformed]") {
+  fixture f;
+  auto sub = f.client("sub");
+  sizes r;
+  REQUIRE(sub->subscribe("#", 0, r.handler()) == 0);
+  using mqtt::errc;
+  CHECK(f.broker.publish(std::string(65536, 'a'), "x", 0, true) == errc::bad_topic_name);
+  CHECK(f.broker.publish(deep_topic(mqtt::max_topic_levels + 1), "x", 0, true) == errc::too_many_topic_levels);
+  CHECK(f.broker.publish("a/\xff", "x", 0, true) == errc::bad_utf8);
+  CHECK(f.broker.publish("a/+", "x", 0, true) == errc::bad_topic_name);
+  CHECK(f.broker.publish("t", "x", 3, true) == errc::bad_qos);
+  // 2 + 1 + payload bytes of remaining length at QoS 0; 2 more at QoS 1.
+  const std::string payload(mqtt::max_remaining_length - 2 - 1 + 1, '\0');
+  CHECK(f.broker.publish("t", payload, 0, true) == errc::packet_too_large);
+  CHECK(f.broker.publish("t", std::string_view(payload).substr(2), 1, true) == errc::packet_too_large);
+  f.run();
+  CHECK(r.items.size() == 0);
+  CHECK(f.broker.retained().size() == 0);
+  CHECK(f.broker.publish("t", "fine", 0, false) == std::error_code{});
+  f.run();
+  CHECK(r.items == std::vector<std::pair<std::size_t, std::size_t>>{{1, 4}});
+}
+
+// ---- reconnection --------------------------------------------------------------
+
+TEST_CASE("local_client: a new connection drops the old one's pending acks", "[local_client]") {
+  fixture f;
+  auto c = f.client("c");
+  received r;
+  REQUIRE(c->subscribe("x", 2, r.handler()) == 2);
+  f.broker.publish("x", "first", 2, false);  // packet id 1, not yet delivered
+  // A new clean session: the first message went with the old one.
+  REQUIRE(c->connect("c", true) == mqtt::connack_code::accepted);
+  REQUIRE(c->subscribe("x", 2, r.handler()) == 2);
+  f.broker.publish("x", "second", 2, false);  // packet id 1 again, a different message
+  f.run();
+  CHECK(r.items == std::vector<std::string>{"x=second"});
+  const mqtt::session* s = f.broker.find_session("c");
+  REQUIRE(s);
+  CHECK(s->inflight().empty());  // completed by its own PUBREC and PUBCOMP
+}
+
+TEST_CASE("local_client: a QoS 2 id left unreleased by an old session is free in a new one",
+          "[local_client]") {
+  fixture f;
+  auto c = f.client("c");
+  local_client* self = c.get();
+  received r;
+  // The first delivery starts a new clean session before its PUBREC could go
+  // out: id 1 is never released, and that PUBREC belongs to no one any more.
+  // The new session's first QoS 2 message gets id 1 as well.
+  std::function<void(const mqtt::message_ptr&)> on_first = [&](const mqtt::message_ptr& m) {
+    r.items.push_back(m->topic + "=" + m->payload);
+    REQUIRE(self->connect("c", true) == mqtt::connack_code::accepted);
+    REQUIRE(self->subscribe("x", 2, r.handler()) == 2);
+    f.broker.publish("x", "second", 2, false);
+  };
+  REQUIRE(c->subscribe("x", 2, on_first) == 2);
+  f.broker.publish("x", "first", 2, false);
+  f.run();
+  CHECK(r.items == std::vector<std::string>{"x=first", "x=second"});
+  CHECK(c->connected());
+  const mqtt::session* s = f.broker.find_session("c");
+  REQUIRE(s);
+  CHECK(s->inflight().empty());
+}
+
+TEST_CASE("local_client: a resumed session redelivers what the old connection never handled",
+          "[local_client]") {
+  fixture f;
+  auto c = f.client("c", false);
+  received r;
+  REQUIRE(c->subscribe("x/#", 2, r.handler()) == 2);
+  f.broker.publish("x/1", "one", 1, false);
+  f.broker.publish("x/2", "two", 2, false);
+  // Reconnected before the deliveries ran: the broker sends both again.
+  REQUIRE(c->connect("c", false) == mqtt::connack_code::accepted);
+  f.run();
+  CHECK(r.items == std::vector<std::string>{"x/1=one", "x/2=two"});
+  const mqtt::session* s = f.broker.find_session("c");
+  REQUIRE(s);
+  CHECK(s->inflight().empty());
+}
+
+TEST_CASE("local_client: a session resumed from a callback does not deliver that message twice",
+          "[local_client]") {
+  fixture f;
+  auto c = f.client("c", false);
+  local_client* self = c.get();
+  received r;
+  bool resumed = false;
+  REQUIRE(c->subscribe("x", 2, [&](const mqtt::message_ptr& m) {
+    r.items.push_back(m->topic + "=" + m->payload);
+    // Before the PUBREC: the broker sends this message again on resuming.
+    if (!std::exchange(resumed, true)) REQUIRE(self->connect("c", false) == mqtt::connack_code::accepted);
+  }) == 2);
+  f.broker.publish("x", "once", 2, false);
+  f.run();
+  CHECK(r.items == std::vector<std::string>{"x=once"});
+  const mqtt::session* s = f.broker.find_session("c");
+  REQUIRE(s);
+  CHECK(s->inflight().empty());
 }

@@ -1,6 +1,7 @@
 """Flow control: a subscriber that stops reading never slows anyone else. Its
-QoS 0 messages are dropped past write_queue_soft_bytes (the connection stays),
-and past write_queue_hard_bytes (QoS 1/2 are never dropped) it is disconnected,
+QoS 0 messages are dropped past write_queue_soft_bytes (the connection stays);
+its QoS 1/2 messages wait in its session queue (never dropped); and a client
+pushed past write_queue_hard_bytes by what may not be dropped is disconnected,
 which publishes its will. The stalled client shrinks its socket receive buffer
 so that the kernel cannot absorb the backlog on the broker's behalf."""
 import struct
@@ -105,23 +106,54 @@ def test_stalled_qos0_subscriber_loses_messages_and_slows_nobody(start_hearthd):
         c.close()
 
 
-def test_stalled_qos1_subscriber_is_disconnected_past_the_hard_limit(start_hearthd):
+def test_stalled_qos1_subscriber_keeps_its_messages_in_the_session(start_hearthd):
+    # A window of 400 x 16 KiB would be 6 MiB in the socket's write queue; the
+    # broker stops filling it at write_queue_soft_bytes and keeps the rest in
+    # the session queue, so the stalled client costs bounded socket memory, is
+    # not disconnected, and gets everything once it reads.
     h = start_hearthd(config=WIDE_WINDOW)
-    watcher = w.client(h.port, "watcher")
-    watcher.send(w.subscribe(1, ("fc/will", 0)))
-    watcher.expect(w.suback(1, 0))
-    staller = stalled_client(h.port, "staller1", 1, will=("fc/will", b"overflow", 0, False))
-
+    staller = stalled_client(h.port, "staller1", 1)
+    n = 400
     with w.client(h.port, "firehose1") as pub:
-        n = 400
         for i in range(n):
             pub.send(w.publish("fc/t", payload(i), qos=1, mid=i + 1))
         for i in range(n):  # every publish is still acknowledged promptly
             pub.expect(w.puback(i + 1))
         worst_ping = max(ping_time(pub) for _ in range(5))
     assert worst_ping < 0.5, "the publisher waited %.2f s for PINGRESP" % worst_ping
+    staller.sock.setsockopt(w.socket.SOL_SOCKET, w.socket.SO_RCVBUF, 1 << 20)
+    staller.timeout = 10
+    got = []
+    while len(got) < n:
+        topic, body, qos, retain, dup, mid = w.split_publish(staller.read_packet())
+        staller.send(w.puback(mid))
+        got.append(struct.unpack("!I", body[:4])[0])
+    assert got == list(range(n))
+    staller.ping()
+    staller.close()
+
+
+def test_client_that_never_reads_its_retained_messages_is_disconnected_past_the_hard_limit(
+        start_hearthd):
+    # Retained messages sent on subscribe are never dropped (MQTT-3.3.1-6), so
+    # they are what can push a non-reading client past write_queue_hard_bytes:
+    # it is disconnected, which publishes its will, and nobody else waits.
+    h = start_hearthd(config=CONFIG)
+    watcher = w.client(h.port, "watcher")
+    watcher.send(w.subscribe(1, ("fc/will", 0)))
+    watcher.expect(w.suback(1, 0))
+    with w.client(h.port, "retainer") as pub:
+        for i in range(100):  # 1.6 MiB of retained messages
+            pub.send(w.publish("fc/r/%d" % i, payload(i), qos=1, mid=i + 1, retain=True))
+        for i in range(100):
+            pub.expect(w.puback(i + 1))
+    staller = w.Conn(h.port, rcvbuf=4096)
+    staller.send(w.connect("staller2", will=("fc/will", b"overflow", 0, False)))
+    staller.expect(w.connack(0))
+    staller.send(w.subscribe(1, ("fc/r/#", 0)))
     watcher.timeout = 10
     watcher.expect(w.publish("fc/will", b"overflow"))  # the staller was cut off
-    watcher.ping()
+    worst_ping = max(ping_time(watcher) for _ in range(5))
+    assert worst_ping < 0.5, "a bystander waited %.2f s for PINGRESP" % worst_ping
     staller.close()
     watcher.close()

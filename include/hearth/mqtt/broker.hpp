@@ -92,11 +92,19 @@ public:
   // disconnected cleanly or was already ended by the broker.
   void on_close(client& c, std::error_code why);
 
+  // The link's write backlog has drained (see link::backlogged): flights that
+  // waited for it start now.
+  void on_drained(client& c);
+
   // Periodic work: publishes $SYS statistics when due.
   void tick(clock::time_point now);
 
   // Publishes a message as the broker itself (for $SYS and in-process use).
-  void publish(std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain);
+  // Refuses what no network client could publish either, since subscribers
+  // receive it encoded: errc::bad_qos, bad_utf8, bad_topic_name (also over
+  // 65,535 bytes), too_many_topic_levels, packet_too_large (over
+  // max_remaining_length).
+  std::error_code publish(std::string_view topic, std::string_view payload, std::uint8_t qos, bool retain);
 
   broker_stats& stats() noexcept { return stats_; }
   const broker_stats& stats() const noexcept { return stats_; }
@@ -134,6 +142,9 @@ private:
   void check_backpressure();
   void send_flight(session& s, const flight& f, bool dup);
   void pump(session& s);
+  // Sends what the window holds but the current connection has not seen
+  // yet; false while the link is backlogged and some remain.
+  bool resend(session& s);
   void resume(session& s);
 
   // Ends `c`: detaches it from its session (discarding a clean session),

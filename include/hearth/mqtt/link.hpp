@@ -31,6 +31,12 @@ public:
   // reports the end through broker::on_close later, never from inside close().
   virtual void close(std::error_code why) = 0;
 
+  // True while the link's unsent bytes are past its soft limit. The broker
+  // then starts no new QoS 1/2 flight on it (the window is bounded in bytes as
+  // well as in count), and the link calls broker::on_drained() once it has
+  // written its backlog down, from a handler of its own.
+  virtual bool backlogged() const { return false; }
+
   // Flow control: the broker pauses a publisher whose messages a subscriber
   // cannot take fast enough, instead of dropping them after acknowledging
   // them. A paused link hands no more packets to the broker (it keeps what it

@@ -60,8 +60,15 @@ public:
   // --- outbound window -----------------------------------------------------
   const std::vector<flight>& inflight() const noexcept { return inflight_; }
   bool window_full(const session_limits& l) const noexcept { return inflight_.size() >= l.max_inflight; }
-  // Puts `d` in the window under a fresh packet id and returns the flight.
+  // Puts `d` in the window under a fresh packet id and returns the flight,
+  // which the caller sends at once (so every earlier one must be sent).
   flight& start_flight(delivery d);
+  // Flights [0, sent_flights()) went out on the current connection; the rest
+  // wait to be re-sent (after a reconnect, while the link was backlogged).
+  std::size_t sent_flights() const noexcept { return sent_flights_; }
+  bool all_flights_sent() const noexcept { return sent_flights_ == inflight_.size(); }
+  void flight_sent() noexcept { ++sent_flights_; }
+  void connection_changed() noexcept { sent_flights_ = 0; }
   flight* find_flight(std::uint16_t packet_id) noexcept;
   void end_flight(std::uint16_t packet_id) noexcept;
 
@@ -106,6 +113,7 @@ private:
   // (it holds at most max_inflight entries) and the queue exists only while
   // something waits in it.
   std::vector<flight> inflight_;
+  std::size_t sent_flights_ = 0;
   std::unique_ptr<std::deque<delivery>> queue_;
   std::size_t queued_bytes_ = 0;
   std::uint64_t dropped_ = 0;

@@ -11,6 +11,15 @@
 // subscribe or unsubscribe freely. QoS 1 and 2 deliveries are acknowledged
 // by this class, after the callbacks ran.
 //
+// Deliveries and acknowledgements still pending when a new connection starts
+// (connect()) are dropped: their packet ids mean nothing to the new
+// connection, and a resumed session gets its unacknowledged QoS 1/2 messages
+// again from the broker. A clean session also forgets the QoS 2 ids awaiting
+// PUBREL.
+//
+// What the broker receives is checked as the codec checks a network
+// client's packets, since TCP subscribers get it encoded.
+//
 // The pending deliveries are bounded: past `max_pending` QoS 0 messages are
 // refused (the broker counts them as dropped); QoS 1/2 are bounded by the
 // broker's in-flight window.
@@ -28,7 +37,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "hearth/mqtt/broker.hpp"
@@ -56,15 +65,18 @@ public:
   const std::string& client_id() const noexcept { return client_id_; }
 
   // Subscribes `filter` at `qos` and calls `h` for each matching message.
-  // Returns the granted QoS, or mqtt::suback_failure (0x80) for an invalid or
-  // forbidden filter, or when not connected (then `h` is not kept).
+  // Returns the granted QoS, or mqtt::suback_failure (0x80) for an invalid
+  // (bad wildcards or UTF-8, over 65,535 bytes or mqtt::max_topic_levels
+  // levels) or forbidden filter, or when not connected (then `h` is not kept).
   std::uint8_t subscribe(std::string_view filter, std::uint8_t qos, handler h);
 
   // Removes the subscription and every callback given for `filter`.
   void unsubscribe(std::string_view filter);
 
   // Publishes; QoS 1 and 2 complete before it returns. Errors:
-  // std::errc::not_connected, mqtt::errc::bad_topic_name, bad_utf8, bad_qos.
+  // std::errc::not_connected, mqtt::errc::bad_qos, bad_utf8, bad_topic_name
+  // (also over 65,535 bytes), too_many_topic_levels, packet_too_large (over
+  // mqtt::max_remaining_length).
   std::error_code publish(std::string_view topic, std::string_view payload, std::uint8_t qos = 0,
                           bool retain = false);
 
@@ -90,13 +102,15 @@ private:
   };
   // Work for the posted drain(): deliver a message, then send an ack.
   struct event {
+    std::uint64_t generation = 0;  // the connection it came from (generation_)
     mqtt::message_ptr msg;
     mqtt::packet_type ack = mqtt::packet_type::puback;
     std::uint16_t ack_id = 0;  // 0: no ack
   };
 
   void on_broker_packet(const mqtt::packet& p);
-  void push_event(event e);
+  // Queues work for drain(), tagged with the current connection.
+  void push_event(mqtt::message_ptr msg, mqtt::packet_type ack, std::uint16_t ack_id);
   void drain();
   void deliver(const mqtt::message_ptr& m);
   std::uint16_t next_packet_id() noexcept;
@@ -109,7 +123,11 @@ private:
   std::vector<std::shared_ptr<subscription>> subs_;
   std::vector<event> inbox_;
   std::vector<std::shared_ptr<subscription>> matched_;  // reused by deliver()
-  std::unordered_set<std::uint16_t> incoming_qos2_;       // PUBREC sent, PUBREL awaited
+  // QoS 2 ids received and not yet released (PUBREL), each with the
+  // generation of its pending delivery, or 0 once delivered: a resent
+  // PUBLISH is delivered again only if its first delivery was dropped.
+  std::unordered_map<std::uint16_t, std::uint64_t> incoming_qos2_;
+  std::uint64_t generation_ = 0;  // counts connect() calls
   std::optional<mqtt::connack_packet> connack_;
   std::vector<std::uint8_t> suback_;
   std::uint16_t pubrec_for_ = 0;  // set when the broker answers our own QoS 2 publish

@@ -66,6 +66,7 @@ public:
                     std::uint16_t packet_id) override;
   void on_connected(std::uint16_t keepalive_seconds) override;
   void close(std::error_code why) override;
+  bool backlogged() const override;
   void pause_reading() override;
   void resume_reading() override;
   std::string_view peer() const override { return peer_; }
@@ -85,6 +86,13 @@ private:
   bool consume(std::string_view in);
   // Keeps what a paused connection read but did not dispatch.
   void hold(std::string_view rest);
+  // While paused: reads on, holding what arrives, and dispatches only the
+  // acknowledgements and PINGREQs in it, so the client's own deliveries keep
+  // draining (otherwise two clients that publish to each other could wait on
+  // each other). Stops reading once paused_hold_limit bytes are held.
+  void read_while_paused();
+  bool dispatch_held_acks();
+  static constexpr std::size_t paused_hold_limit = 64 * 1024;
   void on_resumed();
   bool dispatch(const mqtt::fixed_header& h, std::string_view body);
   bool refuse(std::error_code why);
@@ -123,7 +131,9 @@ private:
   std::error_code close_reason_;
   std::uint32_t registry_index_ = no_index;
   state state_ = state::open;
+  mutable bool backlog_seen_ = false;  // the broker saw backlogged(): tell it when drained
   bool paused_ = false;        // the broker asked us to stop dispatching (backpressure)
+  bool resume_pending_ = false;  // on_resumed() is posted: it alone may touch the held bytes
   bool wait_pending_ = false;  // a wait for readability is in flight
   bool write_posted_ = false;
   bool waiting_writable_ = false;
