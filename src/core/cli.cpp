@@ -116,6 +116,7 @@ Config file keys (TOML), with their defaults:
   data_dir = "/var/lib/hearth"
   log_level = "info"
   allow_anonymous = false
+  busy_poll_us = 0                   # microseconds the loop polls after work before sleeping
   acl_file = ""
   password_file = ""                 # not available yet
   [mqtt]

@@ -190,6 +190,8 @@ void apply_toml(config& cfg, std::string_view toml_text, std::string_view origin
         r.fail(node, key, "expected one of debug, info, warning, error, off");
     } else if (key == "allow_anonymous") {
       cfg.allow_anonymous = r.boolean(node, key);
+    } else if (key == "busy_poll_us") {
+      cfg.busy_poll = std::chrono::microseconds(r.integer(node, key, 0, 100000));
     } else if (key == "acl_file") {
       cfg.acl_file = r.string(node, key);
     } else if (key == "password_file") {

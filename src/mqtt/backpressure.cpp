@@ -58,8 +58,11 @@ void broker::check_backpressure() {
   const auto timeout = cfg_.session.backpressure_timeout;
   // release() edits congested_, so walk a copy.
   std::vector<session*> stalled;
-  for (session* s : congested_)
+  for (session* s : congested_) {
+    // Congested before the first tick: the clock starts now, not at the epoch.
+    if (s->congested_since == clock::time_point{}) s->congested_since = now_;
     if (now_ - s->congested_since >= timeout) stalled.push_back(s);
+  }
   for (session* s : stalled) {
     ++stats_.subscribers_stalled;
     log_.warn() << "mqtt '" << s->client_id() << "': no progress for " << timeout.count()

@@ -599,3 +599,22 @@ TEST_CASE("backpressure: a stalled persistent subscriber that reconnects is wait
   h.broker.tick(at(15));
   CHECK(pub.link->resumes == 2);
 }
+
+TEST_CASE("backpressure: congestion that starts before the first tick is timed from that tick",
+          "[broker][backpressure]") {
+  // Regression: the broker's clock is 0 until its first tick, and a session
+  // that congested then was declared stalled at once by that tick.
+  harness h(small_limits(5));
+  subscriber sub(h, "sub");
+  auto& pub = h.connect("pub");
+  publish_all(h, pub, names("m", 1, 6));
+  REQUIRE(pub.link->paused());
+  h.broker.tick(at(0));
+  CHECK(pub.link->paused());
+  CHECK(h.broker.stats().subscribers_stalled == 0);
+  h.broker.tick(at(4));
+  CHECK(pub.link->paused());
+  h.broker.tick(at(5));
+  CHECK(h.broker.stats().subscribers_stalled == 1);
+  CHECK_FALSE(pub.link->paused());
+}

@@ -36,6 +36,13 @@ TEST_CASE("config: defaults are the documented ones", "[config]") {
   CHECK(c.mqtt.write_queue_soft_bytes == 1048576);
   CHECK(c.mqtt.write_queue_hard_bytes == 16777216);
   CHECK(c.mqtt.sys_interval == std::chrono::seconds(10));
+  CHECK(c.busy_poll == std::chrono::microseconds(0));
+}
+
+TEST_CASE("config: busy_poll_us", "[config]") {
+  CHECK(from_toml("busy_poll_us = 50").busy_poll == std::chrono::microseconds(50));
+  CHECK_THROWS_WITH(from_toml("busy_poll_us = -1"), Contains("busy_poll_us"));
+  CHECK_THROWS_WITH(from_toml("busy_poll_us = \"fast\""), Contains("busy_poll_us"));
 }
 
 TEST_CASE("config: every key is read", "[config]") {
@@ -213,7 +220,7 @@ TEST_CASE("usage documents every option and key", "[config][cli]") {
                            "data_dir", "log_level", "allow_anonymous", "acl_file", "password_file", "[mqtt]",
                            "listen", "max_packet_size", "connect_timeout", "max_inflight", "max_queued_messages",
                            "max_queued_bytes", "max_incoming_qos2", "write_queue_soft_bytes",
-                           "write_queue_hard_bytes", "backpressure_timeout", "sys_interval"}) {
+                           "write_queue_hard_bytes", "backpressure_timeout", "sys_interval", "busy_poll_us"}) {
     INFO(word);
     CHECK_THAT(u, Contains(word));
   }

@@ -279,3 +279,18 @@ def test_more_than_200_levels_close_the_connection(port, packet):
         c.send(packet)
         c.expect_closed()
     check_still_serving(port)
+
+
+def test_busy_poll_loop_delivers_and_shuts_down(start_hearthd):
+    # busy_poll_us makes the event loop poll for a while after work before it
+    # sleeps; it must deliver exactly as the plain loop does and still stop on
+    # SIGTERM (the fixture checks exit code 0).
+    h = start_hearthd(config={"busy_poll_us": 200})
+    with w.client(h.port, "bp-sub") as sub, w.client(h.port, "bp-pub") as pub:
+        sub.send(w.subscribe(1, ("bp/#", 1)))
+        sub.expect(w.suback(1, 1))
+        for i in range(1, 51):
+            pub.send(w.publish("bp/t", b"%d" % i, qos=1, mid=i))
+            pub.expect(w.puback(i))
+            sub.expect(w.publish("bp/t", b"%d" % i, qos=1, mid=i))
+            sub.send(w.puback(i))

@@ -52,6 +52,8 @@ struct config {
   std::string data_dir = "/var/lib/hearth";
   log_level level = log_level::info;
   bool allow_anonymous = false;
+  // How long the event loop polls after work before it sleeps (app.cpp).
+  std::chrono::microseconds busy_poll{0};
   std::string acl_file;
   std::string password_file;
   bool demo = false;  // command line only

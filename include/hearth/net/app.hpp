@@ -43,6 +43,7 @@ public:
   std::vector<tcp::endpoint> mqtt_endpoints() const;
 
 private:
+  void run_loop();
   void on_signal(const boost::system::error_code& ec, int signo);
   void arm_tick();
   void start_demo();
