@@ -60,6 +60,7 @@ npm_ci() {
 root=$(cd "$(dirname "$0")/.." && pwd)
 npm_ci "$root/assets"
 npm_ci "$root/tests/e2e"
+npm_ci "$root/tests/js"   # the official Engine.IO/Socket.IO suites, engine.io-client, socket.io-client, mqtt
 cd "$root"
 mkdir -p assets/vendor
 # install -C leaves unchanged files untouched, so the embedded assets are not rebuilt.

@@ -7,6 +7,7 @@
 
 #include "hearth/core/cli.hpp"
 #include "hearth/core/log.hpp"
+#include "hearth/core/passwd_command.hpp"
 #include "hearth/net/app.hpp"
 
 int main(int argc, char* argv[]) {
@@ -17,6 +18,8 @@ int main(int argc, char* argv[]) {
       std::fputs(core::usage().c_str(), stdout);
       return 0;
     }
+    if (cli.what == core::cli_options::action::passwd)
+      return core::run_passwd(cli.passwd_file, cli.passwd_user, stdin, stderr);
     if (cli.what == core::cli_options::action::version) {
       std::puts("hearthd " HEARTH_VERSION);
       return 0;

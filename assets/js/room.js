@@ -33,7 +33,9 @@ function query() {
   const s = model.sensors.get(key);
   if (!s) return null;
   const from = new Date(document.getElementById('from').value).getTime();
-  const to = new Date(document.getElementById('to').value).getTime();
+  // The inputs have minute resolution: "to 14:05" includes 14:05:59, so a
+  // preset range ending now shows the readings of the current minute.
+  const to = new Date(document.getElementById('to').value).getTime() + 59999;
   if (!(from < to)) throw new Error('The start of the range must be before its end.');
   const points = Math.max(100, Math.min(4000, Math.round(document.getElementById('chart').clientWidth || 600)));
   const q = new URLSearchParams({ node: s.node, kind: s.kind, sensor: s.sensor, from, to, points });

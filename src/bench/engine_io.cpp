@@ -40,7 +40,7 @@ void engine::on_connected(connection& c) {
   mqtt::connect_packet p;
   p.protocol_name = "MQTT";
   p.protocol_level = 4;
-  p.clean_session = true;
+  p.clean_session = !(c.kind == role::subscriber && opts_.persistent_subscribers);
   p.keepalive = 0;  // the bench sends nothing while idle; a run is not a liveness test
   const char tag = c.kind == role::publisher ? 'p' : c.kind == role::subscriber ? 's' : 'i';
   p.client_id = "hb" + std::to_string(getpid()) + tag + std::to_string(c.index);

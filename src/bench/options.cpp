@@ -111,6 +111,9 @@ options parse_options(std::span<const std::string_view> args) {
       o.topic_prefix = v;
     } else if (name == "label") {
       o.label = v;
+    } else if (name == "session") {
+      if (v != "clean" && v != "persistent") throw options_error("--session: expected clean or persistent");
+      o.persistent_subscribers = v == "persistent";
     } else {
       throw options_error("unknown option " + std::string(a));
     }
@@ -164,7 +167,8 @@ std::string usage() {
          "  --inflight W          QoS 1/2 in-flight window per publisher (64)\n"
          "  --broker-pid PID      read the broker's CPU time and RSS from /proc\n"
          "  --topic-prefix T      topic prefix (hearth-bench/<pid>)\n"
-         "  --label TEXT          copied into the result line\n";
+         "  --label TEXT          copied into the result line\n"
+         "  --session clean|persistent  the subscribers' sessions (clean)\n";
 }
 
 }  // namespace hearth::bench

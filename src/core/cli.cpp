@@ -23,6 +23,15 @@ listen_address address_option(std::string_view option, std::string_view value) {
 
 cli_options parse_command_line(std::span<const char* const> args) {
   cli_options out;
+  if (!args.empty() && std::string_view(args[0]) == "passwd") {
+    // The password comes from stdin, never from the command line, where
+    // other users of the machine could read it (ps, /proc).
+    if (args.size() != 3) fail("passwd", "usage: hearthd passwd FILE USER (the password is read from stdin)");
+    out.what = cli_options::action::passwd;
+    out.passwd_file = args[1];
+    out.passwd_user = args[2];
+    return out;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     std::string_view name = arg;
@@ -77,7 +86,7 @@ cli_options parse_command_line(std::span<const char* const> args) {
       flag();
       out.demo = true;
     } else if (name == "passwd") {
-      fail("passwd", "not available yet (user accounts arrive in a later version)");
+      fail("passwd", "must come first: hearthd passwd FILE USER");
     } else if (name.starts_with("-")) {
       fail(name, "unknown option (see hearthd --help)");
     } else {
@@ -89,6 +98,7 @@ cli_options parse_command_line(std::span<const char* const> args) {
 
 std::string usage() {
   return R"(Usage: hearthd [OPTIONS]
+       hearthd passwd FILE USER   add or change a user in a password file (password on stdin)
 
 Hearth's central station: an MQTT 3.1.1 broker (and, in later versions, the
 web UI, storage and automations) in one process.
@@ -98,13 +108,18 @@ Options:
       --data-dir DIR      data directory, created if missing (default /var/lib/hearth)
       --mqtt ADDR:PORT    MQTT listener (default 127.0.0.1:1883; port 0 picks a free port,
                           which is logged as "listening mqtt ADDR:PORT")
-      --mqtts ADDR:PORT   MQTT over TLS listener (not available yet)
-      --https ADDR:PORT   HTTPS listener for the web UI (not available yet)
-      --http ADDR:PORT    plain HTTP listener (not available yet)
-      --password-file FILE  users, in Mosquitto's password-file format (not available yet)
+      --mqtts ADDR:PORT   MQTT over TLS listener (TLS 1.2+; certificate and key from [tls])
+      --https ADDR:PORT   HTTPS listener: web UI, Socket.IO at /socket.io/ (logged as
+                          "listening https ADDR:PORT"; without [web] cert_file/key_file a
+                          self-signed certificate is made in the data directory)
+      --http ADDR:PORT    plain HTTP listener serving the same (or, with [web] redirect_http,
+                          redirecting to --https)
+      --password-file FILE  users, in Mosquitto's password-file format; with it, clients must log in
+                          (unless --allow-anonymous). SIGHUP reloads it, the ACL and the TLS files
       --acl-file FILE     access control, in Mosquitto's acl_file format
-      --allow-anonymous   accept clients without a username from any address (by default
-                          only clients connecting from the loopback address are accepted)
+      --allow-anonymous   accept clients without a username. Without it and without a password
+                          file, only loopback clients are accepted and a listener on another
+                          address refuses to start
       --demo              run a demonstration on this machine and print how to try it
       --log-level LEVEL   debug, info (default), warning, error or off
   -h, --help              show this help and exit
@@ -118,7 +133,7 @@ Config file keys (TOML), with their defaults:
   allow_anonymous = false
   busy_poll_us = 0                   # microseconds the loop polls after work before sleeping
   acl_file = ""
-  password_file = ""                 # not available yet
+  password_file = ""                 # Mosquitto format ($7$ PBKDF2-SHA512, or $6$); see hearthd passwd
   [mqtt]
   listen = "127.0.0.1:1883"          # --mqtt
   max_packet_size = 1048576          # bytes of remaining length, at most 268435455
@@ -131,6 +146,26 @@ Config file keys (TOML), with their defaults:
   write_queue_soft_bytes = 1048576   # unsent bytes beyond which QoS 0 messages are dropped (counted)
   write_queue_hard_bytes = 16777216  # unsent bytes beyond which the client is disconnected
   sys_interval = 10                  # seconds between $SYS publications, 0 = off
+  [tls]                              # the mqtts listener
+  listen = ""                        # --mqtts
+  cert_file = ""                     # PEM certificate chain
+  key_file = ""                      # PEM private key
+  ca_file = ""                       # PEM CA for client certificates
+  require_certificate = false        # clients need a certificate signed by ca_file
+  use_identity_as_username = false   # the certificate's CN is the user name
+  handshake_timeout = 10             # seconds for the TLS handshake
+  [web]                              # the https and http listeners
+  cert_file = ""                     # PEM chain; empty (with key_file): self-signed, made in data_dir
+  key_file = ""                      # PEM private key
+  redirect_http = false              # --http only redirects to --https
+  cors_origin = ""                   # Engine.IO CORS: "" same origin, "*", or one origin
+  max_header_bytes = 16384           # a bigger request header gets 431
+  max_body_bytes = 1048576           # a bigger body gets 413; also Engine.IO's maxPayload
+  request_timeout = 10               # seconds to receive one request
+  idle_timeout = 30                  # seconds a keep-alive connection may idle
+  max_connections = 1024
+  ping_interval = 25000              # Engine.IO heartbeat, milliseconds
+  ping_timeout = 20000
 
 Exit status: 0 after SIGINT or SIGTERM, 2 for a bad option or config file, 1 for a runtime failure.
 )";
@@ -140,19 +175,16 @@ config build_config(const cli_options& cli, std::string_view toml_text, std::str
   config cfg;
   if (!toml_text.empty()) apply_toml(cfg, toml_text, origin);
 
-  // Listeners and files of later milestones are checked (above) and refused
-  // here, so that a command line written for a later version fails clearly.
-  auto later = [](std::string_view option, std::string_view what) {
-    fail(option, "not available yet (" + std::string(what) + " arrives in a later version)");
-  };
-  if (cli.mqtts) later("--mqtts", "MQTT over TLS");
-  if (cli.https) later("--https", "the web server");
-  if (cli.http) later("--http", "the web server");
-  if (cli.password_file) later("--password-file", "user accounts");
 
   if (cli.data_dir) cfg.data_dir = *cli.data_dir;
   if (cli.mqtt) cfg.mqtt.listen = *cli.mqtt;
   if (cli.acl_file) cfg.acl_file = *cli.acl_file;
+  if (cli.mqtts) cfg.mqtts = *cli.mqtts;
+  if (cli.password_file) cfg.password_file = *cli.password_file;
+  if (cli.mqtts) cfg.mqtts = *cli.mqtts;
+  if (cli.https) cfg.https = *cli.https;
+  if (cli.http) cfg.http = *cli.http;
+  if (cli.password_file) cfg.password_file = *cli.password_file;
   if (cli.level) cfg.level = *cli.level;
   if (cli.allow_anonymous) cfg.allow_anonymous = true;
   cfg.demo = cli.demo;

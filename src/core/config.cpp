@@ -162,6 +162,176 @@ void apply_mqtt(mqtt_config& m, const toml::table& table, const reader& r) {
       m.backpressure_timeout = std::chrono::seconds(r.integer(node, key, 0, 3600));
     } else if (name == "sys_interval") {
       m.sys_interval = std::chrono::seconds(r.integer(node, key, 0, 86400));
+    } else if (name == "max_memory_bytes") {
+      m.max_memory_bytes = r.size(node, key, 0, int_max);
+    } else {
+      r.fail(node, key, "unknown key");
+    }
+  }
+}
+
+// [persistence] (issue 3).
+void apply_persistence(persistence_config& p, const toml::table& table, const reader& r) {
+  for (const auto& [k, node] : table) {
+    const std::string_view name = k.str();
+    const std::string key = "persistence." + std::string(name);
+    if (name == "enabled") {
+      p.enabled = r.boolean(node, key);
+    } else if (name == "ack") {
+      const std::string v = r.string(node, key);
+      if (v != "after_commit" && v != "immediate") r.fail(node, key, "expected \"after_commit\" or \"immediate\"");
+      p.ack_after_commit = v == "after_commit";
+    } else if (name == "synchronous") {
+      const std::string v = r.string(node, key);
+      if (v != "full" && v != "normal") r.fail(node, key, "expected \"full\" or \"normal\"");
+      p.sync_full = v == "full";
+    } else if (name == "commit_interval_ms") {
+      p.commit_interval = std::chrono::milliseconds(r.integer(node, key, 0, 1000));
+    } else {
+      r.fail(node, key, "unknown key");
+    }
+  }
+}
+
+// [storage] (issue 6).
+void apply_storage(storage_config& st, const toml::table& table, const reader& r) {
+  for (const auto& [k, node] : table) {
+    const std::string_view name = k.str();
+    const std::string key = "storage." + std::string(name);
+    if (name == "raw_retention_hours") {
+      st.raw_retention = std::chrono::hours(r.integer(node, key, 1, 24 * 3650));
+    } else if (name == "max_bytes") {
+      st.max_bytes = static_cast<std::uint64_t>(r.integer(node, key, 0, int_max));
+      if (st.max_bytes != 0 && st.max_bytes < 1048576) r.fail(node, key, "must be 0 (no cap) or at least 1048576");
+    } else if (name == "flush_interval_ms") {
+      st.flush_interval = std::chrono::milliseconds(r.integer(node, key, 10, 600000));
+    } else if (name == "batch_rows") {
+      st.batch_rows = r.size(node, key, 1, 1000000);
+    } else if (name == "max_pending") {
+      st.max_pending = r.size(node, key, 1, 100000000);
+    } else if (name == "quick_check") {
+      st.quick_check = r.boolean(node, key);
+    } else {
+      r.fail(node, key, "unknown key");
+    }
+  }
+}
+
+// One [[bridge.routes]] entry (issue 6).
+bridge_route read_route(const toml::node& entry, const std::string& where, const reader& r) {
+  const auto* table = entry.as_table();
+  if (!table) r.fail(entry, where, "expected a table {topic = ..., events = [...]}, got " + std::string(type_name(entry)));
+  bridge_route route;
+  bool has_topic = false;
+  for (const auto& [k, node] : *table) {
+    const std::string_view name = k.str();
+    const std::string key = where + "." + std::string(name);
+    if (name == "topic") {
+      route.topic = r.string(node, key);
+      has_topic = true;
+    } else if (name == "events") {
+      const auto* list = node.as_array();
+      if (!list) r.fail(node, key, "expected an array of strings, got " + std::string(type_name(node)));
+      for (const auto& e : *list) route.events.push_back(r.string(e, key));
+      if (route.events.empty()) r.fail(node, key, "must name at least one event (or \"ignore\")");
+    } else if (name == "unit") {
+      route.unit = r.string(node, key);
+    } else if (name == "alarm_threshold") {
+      if (const auto* i = node.as_integer())
+        route.alarm_threshold = static_cast<double>(i->get());
+      else if (const auto* f = node.as_floating_point())
+        route.alarm_threshold = f->get();
+      else
+        r.fail(node, key, "expected a number, got " + std::string(type_name(node)));
+    } else {
+      r.fail(node, key, "unknown key");
+    }
+  }
+  if (!has_topic || route.events.empty()) r.fail(entry, where, "needs both topic and events");
+  return route;
+}
+
+// [bridge] (issue 6).
+void apply_bridge(bridge_config& b, const toml::table& table, const reader& r) {
+  for (const auto& [k, node] : table) {
+    const std::string_view name = k.str();
+    const std::string key = "bridge." + std::string(name);
+    if (name == "prefix") {
+      b.prefix = r.string(node, key);
+      if (b.prefix.empty() || b.prefix.find_first_of("+#") != std::string::npos || b.prefix.back() == '/')
+        r.fail(node, key, "must be a topic prefix without wildcards or a trailing '/' (e.g. \"home\")");
+    } else if (name == "routes") {
+      const auto* list = node.as_array();
+      if (!list) r.fail(node, key, "expected an array of tables ([[bridge.routes]]), got " + std::string(type_name(node)));
+      b.routes.clear();
+      std::size_t i = 0;
+      for (const auto& entry : *list) b.routes.push_back(read_route(entry, key + "[" + std::to_string(i++) + "]", r));
+    } else if (name == "command_timeout") {
+      b.command_timeout = std::chrono::seconds(r.integer(node, key, 1, 3600));
+    } else if (name == "max_payload") {
+      b.max_payload = r.size(node, key, 64, 1048576);
+    } else {
+      r.fail(node, key, "unknown key");
+    }
+  }
+}
+
+void apply_tls(config& cfg, const toml::table& table, const reader& r) {
+  tls_config& t = cfg.tls;
+  for (const auto& [k, node] : table) {
+    const std::string_view name = k.str();
+    const std::string key = "tls." + std::string(name);
+    if (name == "listen") {
+      std::string why;
+      auto addr = parse_listen_address(r.string(node, key), why);
+      if (!addr) r.fail(node, key, why);
+      cfg.mqtts = *addr;
+    } else if (name == "cert_file") {
+      t.cert_file = r.string(node, key);
+    } else if (name == "key_file") {
+      t.key_file = r.string(node, key);
+    } else if (name == "ca_file") {
+      t.ca_file = r.string(node, key);
+    } else if (name == "require_certificate") {
+      t.require_certificate = r.boolean(node, key);
+    } else if (name == "use_identity_as_username") {
+      t.use_identity_as_username = r.boolean(node, key);
+    } else if (name == "handshake_timeout") {
+      t.handshake_timeout = std::chrono::seconds(r.integer(node, key, 1, 3600));
+    } else {
+      r.fail(node, key, "unknown key");
+    }
+  }
+}
+
+void apply_web(web_config& w, const toml::table& table, const reader& r) {
+  for (const auto& [k, node] : table) {
+    const std::string_view name = k.str();
+    const std::string key = "web." + std::string(name);
+    if (name == "cert_file") {
+      w.cert_file = r.string(node, key);
+    } else if (name == "key_file") {
+      w.key_file = r.string(node, key);
+    } else if (name == "redirect_http") {
+      w.redirect_http = r.boolean(node, key);
+    } else if (name == "cors_origin") {
+      w.cors_origin = r.string(node, key);
+      if (w.cors_origin.find_first_of(" \t\r\n,") != std::string::npos)
+        r.fail(node, key, "expected \"*\" or one origin such as \"https://example.org\"");
+    } else if (name == "max_header_bytes") {
+      w.max_header_bytes = r.size(node, key, 1024, 1048576);
+    } else if (name == "max_body_bytes") {
+      w.max_body_bytes = r.size(node, key, 1024, 268435456);
+    } else if (name == "request_timeout") {
+      w.request_timeout = std::chrono::seconds(r.integer(node, key, 1, 3600));
+    } else if (name == "idle_timeout") {
+      w.idle_timeout = std::chrono::seconds(r.integer(node, key, 1, 86400));
+    } else if (name == "max_connections") {
+      w.max_connections = r.size(node, key, 1, 1000000);
+    } else if (name == "ping_interval") {
+      w.ping_interval = std::chrono::milliseconds(r.integer(node, key, 100, 3600000));
+    } else if (name == "ping_timeout") {
+      w.ping_timeout = std::chrono::milliseconds(r.integer(node, key, 100, 3600000));
     } else {
       r.fail(node, key, "unknown key");
     }
@@ -169,6 +339,10 @@ void apply_mqtt(mqtt_config& m, const toml::table& table, const reader& r) {
 }
 
 }  // namespace
+
+bool is_loopback(const listen_address& a) {
+  return a.host.starts_with("127.") || a.host == "::1";
+}
 
 void apply_toml(config& cfg, std::string_view toml_text, std::string_view origin) {
   toml::table doc;
@@ -196,19 +370,61 @@ void apply_toml(config& cfg, std::string_view toml_text, std::string_view origin
       cfg.acl_file = r.string(node, key);
     } else if (key == "password_file") {
       cfg.password_file = r.string(node, key);
-      if (!cfg.password_file.empty())
-        r.fail(node, key, "not available yet (user accounts arrive in a later version); leave it empty");
+    } else if (key == "web") {
+      const auto* table = node.as_table();
+      if (!table) r.fail(node, key, "expected a table ([web]), got " + std::string(type_name(node)));
+      apply_web(cfg.web, *table, r);
+    } else if (key == "tls") {
+      const auto* table = node.as_table();
+      if (!table) r.fail(node, key, "expected a table ([tls]), got " + std::string(type_name(node)));
+      apply_tls(cfg, *table, r);
     } else if (key == "mqtt") {
       const auto* table = node.as_table();
       if (!table) r.fail(node, key, "expected a table ([mqtt]), got " + std::string(type_name(node)));
       apply_mqtt(cfg.mqtt, *table, r);
+    } else if (key == "persistence") {
+      const auto* table = node.as_table();
+      if (!table) r.fail(node, key, "expected a table ([persistence]), got " + std::string(type_name(node)));
+      apply_persistence(cfg.persistence, *table, r);
+    } else if (key == "storage") {
+      const auto* table = node.as_table();
+      if (!table) r.fail(node, key, "expected a table ([storage]), got " + std::string(type_name(node)));
+      apply_storage(cfg.storage, *table, r);
+    } else if (key == "bridge") {
+      const auto* table = node.as_table();
+      if (!table) r.fail(node, key, "expected a table ([bridge]), got " + std::string(type_name(node)));
+      apply_bridge(cfg.bridge, *table, r);
     } else {
       r.fail(node, key, "unknown key");
     }
   }
 }
 
+// TLS settings, and the secure defaults: a listener other machines can reach
+// needs users (a password file, or client certificates on mqtts) unless
+// anonymous access is asked for explicitly.
+static void validate_access(const config& cfg) {
+  const tls_config& t = cfg.tls;
+  if (cfg.mqtts && (t.cert_file.empty() || t.key_file.empty()))
+    throw config_error("--mqtts " + cfg.mqtts->to_string() +
+                       ": needs tls.cert_file and tls.key_file (the [tls] section of the config file)");
+  if (t.require_certificate && t.ca_file.empty())
+    throw config_error("tls.require_certificate needs tls.ca_file, the CA that signs client certificates");
+  if (t.use_identity_as_username && !t.require_certificate)
+    throw config_error("tls.use_identity_as_username needs tls.require_certificate = true");
+  if (cfg.allow_anonymous || !cfg.password_file.empty()) return;
+  auto refuse = [](std::string_view option, const listen_address& a, std::string_view instead) {
+    throw config_error(std::string(option) + " " + a.to_string() +
+                       ": listening beyond this machine without users; give --password-file FILE" +
+                       std::string(instead) + ", or --allow-anonymous to accept anyone");
+  };
+  if (!is_loopback(cfg.mqtt.listen)) refuse("--mqtt", cfg.mqtt.listen, "");
+  if (cfg.mqtts && !is_loopback(*cfg.mqtts) && !t.require_certificate)
+    refuse("--mqtts", *cfg.mqtts, " (or tls.require_certificate = true)");
+}
+
 void validate(const config& cfg) {
+  validate_access(cfg);
   const mqtt_config& m = cfg.mqtt;
   if (m.write_queue_hard_bytes < m.write_queue_soft_bytes) {
     throw config_error("mqtt.write_queue_hard_bytes (" + std::to_string(m.write_queue_hard_bytes) +

@@ -28,7 +28,7 @@ void broker::block(session& s, client& publisher) {
   if (std::find(waiting.begin(), waiting.end(), &publisher) != waiting.end()) return;
   waiting.push_back(&publisher);
   publisher.blocked_on.push_back(&s);
-  if (publisher.blocked_on.size() == 1) {
+  if (publisher.blocked_on.size() == 1 && !publisher.waits_for_memory) {
     ++stats_.publishers_paused;
     log_.debug() << "mqtt '" << publisher.client_id << "': paused, '" << s.client_id() << "' is behind";
     publisher.transport->pause_reading();
@@ -39,7 +39,7 @@ void broker::release(session& s) {
   for (client* p : s.blocked_publishers) {
     auto& on = p->blocked_on;
     on.erase(std::remove(on.begin(), on.end(), &s), on.end());
-    if (on.empty() && !p->ended) p->transport->resume_reading();
+    if (on.empty() && !p->ended && !p->waits_for_memory) p->transport->resume_reading();
   }
   s.blocked_publishers.clear();
   s.congested = false;
@@ -52,6 +52,10 @@ void broker::unblock_client(client& c) {
     waiting.erase(std::remove(waiting.begin(), waiting.end(), &c), waiting.end());
   }
   c.blocked_on.clear();
+  if (c.waits_for_memory) {
+    c.waits_for_memory = false;
+    memory_waiters_.erase(std::remove(memory_waiters_.begin(), memory_waiters_.end(), &c), memory_waiters_.end());
+  }
 }
 
 void broker::check_backpressure() {

@@ -9,7 +9,7 @@
 
 namespace hearth::mqtt {
 
-broker::broker(broker_config cfg, core::logger& log) : cfg_(std::move(cfg)), log_(log) {}
+broker::broker(broker_config cfg, core::logger& log) : cfg_(std::move(cfg)), log_(log), retained_(&meter_) {}
 
 broker::~broker() = default;
 
@@ -82,13 +82,14 @@ void broker::on_close(client& c, std::error_code why) {
     end_client(c, why, true);
   }
   if (stats_.clients_connected > 0 && c.connected) --stats_.clients_connected;
+  forget_held(c);
   clients_.erase(&c);
 }
 
 void broker::handle_pingreq(client& c) {
   scratch_.clear();
   encode(empty_packet{packet_type::pingresp}, scratch_);
-  c.transport->send(scratch_);
+  emit(c, scratch_);
   ++stats_.messages_sent;
 }
 
@@ -112,19 +113,20 @@ void broker::end_client(client& c, std::error_code why, bool publish_will) {
     c.sess = nullptr;
     if (s->clean()) discard_session(*s);
   }
-  c.transport->close(why);
+  emit_close(c, why);
   if (publish_will && will && c.connected) {
     // A will is a publish like any other: the ACL and the $SYS guard apply.
     if (!may_publish(c, will->topic)) return;
     log_.debug() << "mqtt " << c.client_id << ": publishing will on " << will->topic;
     auto m = make_message(will->topic, will->payload, will->qos, will->retain);
-    if (will->retain) retained_.put(m);
+    if (will->retain) keep_retained(m);
     route(m, nullptr);
   }
 }
 
 void broker::discard_session(session& s) {
   if (s.congested) release(s);
+  if (persistent(s)) persist_->session_ended(s);
   for (auto& [filter, qos] : s.subscriptions) tree_.unsubscribe(filter, &s);
   sessions_.erase(s.client_id());  // destroys s
 }

@@ -32,6 +32,27 @@ void broker::route(const message_ptr& m, client* from) {
     if (acl_ && !acl_->can_read(identity_of(*s), m->topic)) continue;
     deliver(*s, delivery{m, std::min(m->qos, s->match_qos), false}, from);
   }
+  // Over the memory budget, whoever publishes QoS 1/2 waits for it to drain.
+  if (from && m->qos > 0 && over_budget() && !memory_lossy_) wait_for_memory(*from);
+}
+
+bool broker::enqueue(session& s, delivery d) {
+  if (over_budget() && (d.qos == 0 || memory_lossy_)) {
+    ++stats_.publish_dropped;
+    return false;
+  }
+  if (!s.enqueue(std::move(d), cfg_.session)) {
+    ++stats_.publish_dropped;
+    return false;
+  }
+  persist_queued(s, s.last_queued());
+  return true;
+}
+
+void broker::start_flight(session& s, delivery d) {
+  const flight& f = s.start_flight(std::move(d));
+  persist_flight(s, f);
+  send_flight(s, f, false);
 }
 
 void broker::deliver(session& s, delivery d, client* from) {
@@ -40,11 +61,11 @@ void broker::deliver(session& s, delivery d, client* from) {
     // Only QoS 1 and 2 messages are kept for a client that is away, as in
     // Mosquitto's default (queue_qos0_messages false).
     if (d.qos == 0) return;
-    if (!s.enqueue(std::move(d), limits)) ++stats_.publish_dropped;
+    enqueue(s, std::move(d));
     return;
   }
   if (d.qos == 0) {
-    if (s.connection->transport->send_publish(d.msg, 0, d.retain, false, 0)) {
+    if (emit_publish(*s.connection, d.msg, 0, d.retain, false, 0)) {
       ++stats_.publish_sent;
       ++stats_.messages_sent;
     } else {
@@ -56,10 +77,7 @@ void broker::deliver(session& s, delivery d, client* from) {
   // A backlogged link bounds the window in bytes: a window of 32 messages of
   // 1 MB each must not push a connection past its hard limit.
   if (s.has_queued() || s.window_full(limits) || !s.all_flights_sent() || s.connection->transport->backlogged()) {
-    if (!s.enqueue(std::move(d), limits)) {
-      ++stats_.publish_dropped;
-      return;
-    }
+    if (!enqueue(s, std::move(d))) return;
     // Past the high-water mark the publisher waits for this subscriber,
     // rather than the broker dropping messages it has acknowledged.
     const bool high = s.queued_count() * 2 >= limits.max_queued_messages ||
@@ -67,22 +85,21 @@ void broker::deliver(session& s, delivery d, client* from) {
     if (from && high && !s.lossy && limits.backpressure_timeout.count() > 0) block(s, *from);
     return;
   }
-  const flight& f = s.start_flight(std::move(d));
-  send_flight(s, f, false);
+  start_flight(s, std::move(d));
 }
 
 void broker::send_flight(session& s, const flight& f, bool dup) {
   assert(s.connection);
-  link& l = *s.connection->transport;
+  client& c = *s.connection;
   ++stats_.messages_sent;
   if (f.state == flight_state::awaiting_pubcomp) {
     scratch_.clear();
     encode(ack_packet{packet_type::pubrel, f.packet_id}, scratch_);
-    l.send(scratch_);
+    emit(c, scratch_);
     return;
   }
   ++stats_.publish_sent;
-  l.send_publish(f.d.msg, f.d.qos, f.d.retain, dup, f.packet_id);
+  emit_publish(c, f.d.msg, f.d.qos, f.d.retain, dup, f.packet_id);
 }
 
 bool broker::resend(session& s) {
@@ -106,12 +123,11 @@ void broker::pump(session& s) {
   while (s.connection && s.has_queued() && !s.window_full(limits) && !s.connection->transport->backlogged()) {
     delivery d = s.pop_queued();
     if (d.qos == 0) {
-      if (s.connection->transport->send_publish(d.msg, 0, d.retain, false, 0)) ++stats_.publish_sent;
+      if (emit_publish(*s.connection, d.msg, 0, d.retain, false, 0)) ++stats_.publish_sent;
       else ++stats_.publish_dropped;
       continue;
     }
-    const flight& f = s.start_flight(std::move(d));
-    send_flight(s, f, false);
+    start_flight(s, std::move(d));
   }
   // Below the low-water mark (a quarter of the bounds) the waiting
   // publishers go on; the hysteresis keeps them from flapping.

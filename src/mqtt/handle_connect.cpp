@@ -11,7 +11,7 @@ namespace hearth::mqtt {
 void broker::send_connack(client& c, bool present, connack_code code) {
   scratch_.clear();
   encode(connack_packet{present, code}, scratch_);
-  c.transport->send(scratch_);
+  emit(c, scratch_);
   ++stats_.messages_sent;
 }
 
@@ -31,7 +31,7 @@ void broker::handle_connect(client& c, const connect_packet& p) {
     log_.info() << "mqtt " << c.transport->peer() << ": connection refused: unsupported protocol level "
                 << int(p.protocol_level);
     static constexpr char connack_v5_unsupported[] = {0x20, 0x03, 0x00, static_cast<char>(0x84), 0x00};
-    c.transport->send(std::string_view(connack_v5_unsupported, sizeof connack_v5_unsupported));
+    emit(c, std::string_view(connack_v5_unsupported, sizeof connack_v5_unsupported));
     ++stats_.messages_sent;
     return end_client(c, {}, false);
   }
@@ -49,13 +49,19 @@ void broker::handle_connect(client& c, const connect_packet& p) {
   // MQTT 3.1 limited client ids to 23 characters; like Mosquitto, longer ones
   // are accepted, since clients in the field send them.
 
+  std::optional<std::string> username = p.username;
   if (auth_) {
-    const connack_code verdict = auth_(p, c.transport->peer());
-    if (verdict != connack_code::accepted) return refuse(verdict, "authentication failed");
+    auth_verdict verdict = auth_(auth_request{p, c.transport->peer(), c.transport->certificate_name()});
+    // A delayed answer slows down password guessing; the link holds its
+    // writes, nothing here waits.
+    if (verdict.delay.count() > 0) c.transport->delay_writes(verdict.delay);
+    if (verdict.code != connack_code::accepted)
+      return refuse(verdict.code, verdict.reason.empty() ? "authentication failed" : verdict.reason);
+    if (verdict.username) username = std::move(verdict.username);
   }
 
   c.client_id = std::move(client_id);
-  c.username = p.username;
+  c.username = std::move(username);
   c.protocol_level = p.protocol_level;
   c.will = p.will;
 
@@ -95,7 +101,7 @@ session& broker::attach_session(client& c, const connect_packet& p, bool& presen
     it = sessions_.end();
   }
   if (it == sessions_.end()) {
-    auto s = std::make_unique<session>(c.client_id, p.clean_session);
+    auto s = std::make_unique<session>(c.client_id, p.clean_session, &meter_);
     it = sessions_.emplace(c.client_id, std::move(s)).first;
     present = false;
   } else {
@@ -103,7 +109,9 @@ session& broker::attach_session(client& c, const connect_packet& p, bool& presen
   }
   session& s = *it->second;
   s.connection = &c;
-  s.username = p.username;
+  const bool changed = !present || s.username != c.username;
+  s.username = c.username;  // the authenticated name (a certificate's CN may replace the CONNECT's)
+  if (changed && persistent(s)) persist_->session_stored(s);
   c.sess = &s;
   return s;
 }

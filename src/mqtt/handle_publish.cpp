@@ -7,21 +7,20 @@
 // and is acknowledged again, so it is delivered exactly once.
 //
 // Every acknowledgement is queued before the message is routed, so a client
-// subscribed to its own topic sees PUBACK/PUBREC before its own copy.
+// subscribed to its own topic sees PUBACK/PUBREC before its own copy. With a
+// persistence layer in "ack after commit" mode, what either sends is held
+// until the batch that stores the message commits (output_gate.cpp).
 #include "hearth/mqtt/broker.hpp"
 #include "hearth/mqtt/codec.hpp"
 #include "hearth/mqtt/errors.hpp"
 
 namespace hearth::mqtt {
-namespace {
 
-void send_ack(link& l, packet_type type, std::uint16_t id, std::string& scratch) {
-  scratch.clear();
-  encode(ack_packet{type, id}, scratch);
-  l.send(scratch);
+void broker::send_ack(client& c, packet_type type, std::uint16_t id) {
+  scratch_.clear();
+  encode(ack_packet{type, id}, scratch_);
+  emit(c, scratch_);
 }
-
-}  // namespace
 
 bool broker::may_publish(const client& c, std::string_view topic) {
   // A denied publish is acknowledged as usual, so the client does not resend
@@ -45,27 +44,32 @@ void broker::handle_publish(client& c, const publish_packet& p) {
       return on_protocol_error(c, errc::qos2_window_full);
     message_ptr m;
     if (may_publish(c, p.topic)) m = make_message(p.topic, p.payload, p.qos, p.retain);
+    if (persistent(s)) persist_->incoming_stored(s, p.packet_id, m);
     if (it == s.incoming_qos2.end()) s.incoming_qos2.emplace(p.packet_id, std::move(m));
     else it->second = std::move(m);
-    send_ack(*c.transport, packet_type::pubrec, p.packet_id, scratch_);
+    send_ack(c, packet_type::pubrec, p.packet_id);
     ++stats_.messages_sent;
     return;
   }
 
+  // The PUBACK is queued before routing stores the message: hold it until
+  // the routing is known to have stored nothing, or the batch has committed.
+  const hold_scope hold(*this, p.qos == 1);
   if (p.qos == 1) {
-    send_ack(*c.transport, packet_type::puback, p.packet_id, scratch_);
+    send_ack(c, packet_type::puback, p.packet_id);
     ++stats_.messages_sent;
   }
   if (may_publish(c, p.topic)) {
     auto m = make_message(p.topic, p.payload, p.qos, p.retain);
-    if (p.retain) retained_.put(m);
+    if (p.retain) keep_retained(m);
     route(m, &c);
   }
 }
 
 void broker::handle_pubrel(client& c, std::uint16_t id) {
   session& s = *c.sess;
-  send_ack(*c.transport, packet_type::pubcomp, id, scratch_);
+  const hold_scope hold(*this, true);  // the PUBCOMP waits for the release and the routing
+  send_ack(c, packet_type::pubcomp, id);
   ++stats_.messages_sent;
   auto it = s.incoming_qos2.find(id);
   if (it == s.incoming_qos2.end()) {
@@ -76,8 +80,9 @@ void broker::handle_pubrel(client& c, std::uint16_t id) {
   }
   message_ptr m = std::move(it->second);
   s.incoming_qos2.erase(it);
+  if (persistent(s)) persist_->incoming_released(s, id);
   if (!m) return;  // refused when it arrived
-  if (m->retain) retained_.put(m);
+  if (m->retain) keep_retained(m);
   route(m, &c);
 }
 
@@ -93,8 +98,10 @@ void broker::handle_puback(client& c, std::uint16_t id) {
     return;
   }
   if (f->state != flight_state::awaiting_puback) return on_protocol_error(c, errc::unexpected_ack);
+  persist_removed(s, f->d.seq);
   s.end_flight(id);
   pump(s);
+  check_memory();
 }
 
 void broker::handle_pubrec(client& c, std::uint16_t id) {
@@ -103,12 +110,14 @@ void broker::handle_pubrec(client& c, std::uint16_t id) {
   if (f && f->state == flight_state::awaiting_puback) return on_protocol_error(c, errc::unexpected_ack);
   if (f) {
     // A duplicate PUBREC (awaiting_pubcomp already) gets the PUBREL again.
-    f->state = flight_state::awaiting_pubcomp;
-    f->d.msg.reset();  // MQTT-4.3.3-1: the message itself is no longer needed
+    if (f->state != flight_state::awaiting_pubcomp) {
+      s.flight_received(*f);
+      persist_flight(s, *f);
+    }
   } else {
     log_.debug() << "mqtt '" << c.client_id << "': PUBREC for unknown id " << id << ", releasing anyway";
   }
-  send_ack(*c.transport, packet_type::pubrel, id, scratch_);
+  send_ack(c, packet_type::pubrel, id);
   ++stats_.messages_sent;
 }
 
@@ -120,8 +129,10 @@ void broker::handle_pubcomp(client& c, std::uint16_t id) {
     return;
   }
   if (f->state != flight_state::awaiting_pubcomp) return on_protocol_error(c, errc::unexpected_ack);
+  persist_removed(s, f->d.seq);
   s.end_flight(id);
   pump(s);
+  check_memory();
 }
 
 }  // namespace hearth::mqtt

@@ -27,13 +27,14 @@ void broker::handle_subscribe(client& c, const subscribe_packet& p) {
     }
     tree_.subscribe(t.filter, &s, t.qos);
     s.subscriptions[t.filter] = t.qos;
+    if (persistent(s)) persist_->subscription_added(s, t.filter, t.qos);
     ack.return_codes.push_back(t.qos);
   }
 
   // MQTT-3.8.4-1: the SUBACK goes out before any retained message.
   scratch_.clear();
   encode(ack, scratch_);
-  c.transport->send(scratch_);
+  emit(c, scratch_);
   ++stats_.messages_sent;
 
   // MQTT-3.8.4-3: every granted subscription, new or replaced, gets the
@@ -58,10 +59,11 @@ void broker::handle_unsubscribe(client& c, const unsubscribe_packet& p) {
     if (it == s.subscriptions.end()) continue;  // MQTT-3.10.4-5: UNSUBACK regardless
     tree_.unsubscribe(filter, &s);
     s.subscriptions.erase(it);
+    if (persistent(s)) persist_->subscription_removed(s, filter);
   }
   scratch_.clear();
   encode(ack_packet{packet_type::unsuback, p.packet_id}, scratch_);
-  c.transport->send(scratch_);
+  emit(c, scratch_);
   ++stats_.messages_sent;
 }
 

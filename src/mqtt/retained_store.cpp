@@ -4,10 +4,16 @@
 
 namespace hearth::mqtt {
 
+retained_store::~retained_store() {
+  if (meter_)
+    for (auto& [topic, m] : messages_) meter_->release(*m);
+}
+
 void retained_store::put(const message_ptr& m) {
   auto it = messages_.find(m->topic);
   if (it != messages_.end()) {
     bytes_ -= it->second->payload.size() + it->second->topic.size();
+    if (meter_) meter_->release(*it->second);
     if (m->payload.empty()) {
       messages_.erase(it);
       return;
@@ -17,6 +23,7 @@ void retained_store::put(const message_ptr& m) {
     if (m->payload.empty()) return;
     messages_.emplace(m->topic, m);
   }
+  if (meter_) meter_->hold(*m);
   bytes_ += m->payload.size() + m->topic.size();
 }
 

@@ -35,7 +35,7 @@ std::error_code broker::publish(std::string_view topic, std::string_view payload
                                 bool retain) {
   if (std::error_code ec = check_publish(topic, payload.size(), qos)) return ec;
   auto m = make_message(topic, payload, qos, retain);
-  if (retain) retained_.put(m);
+  if (retain) keep_retained(m);
   route(m, nullptr);
   return {};
 }
@@ -44,6 +44,7 @@ void broker::tick(clock::time_point now) {
   now_ = now;
   if (!started_) started_ = now;
   if (!congested_.empty()) check_backpressure();
+  check_memory();
   if (cfg_.sys_interval.count() == 0) return;
   if (last_sys_ != clock::time_point{} && now - last_sys_ < cfg_.sys_interval) return;
   last_sys_ = now;
@@ -80,6 +81,14 @@ void broker::publish_sys() {
       {"$SYS/broker/retained messages/count", to_string(retained_.size())},
       {"$SYS/broker/subscriptions/count", to_string(tree_.subscription_count())},
       {"$SYS/broker/protocol/errors", to_string(stats_.protocol_errors)},
+      // The memory budget (memory_budget.cpp) and the persistence layer.
+      {"$SYS/broker/store/messages/count", to_string(meter_.count)},
+      {"$SYS/broker/store/messages/bytes", to_string(meter_.bytes)},
+      {"$SYS/broker/store/memory/limit", to_string(cfg_.max_memory_bytes)},
+      {"$SYS/broker/store/retained/count", to_string(retained_.size())},
+      {"$SYS/broker/store/retained/bytes", to_string(retained_.payload_bytes())},
+      {"$SYS/broker/store/retained/refused", to_string(stats_.retained_refused)},
+      {"$SYS/broker/store/commits", to_string(stats_.commits)},
   };
   for (const auto& [topic, value] : values) {
     // Like Mosquitto, only values that changed are published again; they are

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "hearth/net/tcp_connection.hpp"
+#include "hearth/net/tls_server.hpp"
 #include "hearth/net/transport_context.hpp"
 
 namespace hearth {
@@ -23,13 +24,21 @@ bool is_resource_shortage(const boost::system::error_code& ec) {
 
 }  // namespace
 
-mqtt_listener::mqtt_listener(net::io_context& ioc, transport_context& ctx, tcp::endpoint endpoint)
-    : ioc_(ioc), ctx_(ctx), endpoint_(endpoint), acceptor_(ioc.get_executor()), backoff_(ioc.get_executor()) {}
+mqtt_listener::mqtt_listener(net::io_context& ioc, transport_context& ctx, tcp::endpoint endpoint,
+                             const tls_server* tls)
+    : ioc_(ioc),
+      ctx_(ctx),
+      tls_(tls),
+      endpoint_(endpoint),
+      acceptor_(ioc.get_executor()),
+      backoff_(ioc.get_executor()) {}
 
 void mqtt_listener::run() {
   boost::system::error_code ec;
   auto check = [&](const char* what) {
-    if (ec) throw std::runtime_error("mqtt listener " + to_string(endpoint_) + ": " + what + ": " + ec.message());
+    if (ec)
+      throw std::runtime_error(std::string(scheme()) + " listener " + to_string(endpoint_) + ": " + what + ": " +
+                               ec.message());
   };
   acceptor_.open(endpoint_.protocol(), ec);
   check("open");
@@ -41,7 +50,7 @@ void mqtt_listener::run() {
   check("listen");
   bound_ = acceptor_.local_endpoint(ec);
   check("local address");
-  ctx_.log().info() << "listening mqtt " << to_string(bound_);
+  ctx_.log().info() << "listening " << scheme() << " " << to_string(bound_);
   do_accept();
 }
 
@@ -71,6 +80,8 @@ void mqtt_listener::on_accept(const boost::system::error_code& ec, tcp_socket so
     }
     // A connection that was reset before it was accepted, and the like.
     ctx_.log().debug() << "mqtt listener " << to_string(bound_) << ": accept: " << ec.message();
+  } else if (tls_) {
+    tls_->start(std::move(socket), ctx_);
   } else {
     std::make_shared<tcp_connection>(std::move(socket), ctx_)->run();
   }

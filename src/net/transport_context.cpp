@@ -9,27 +9,27 @@ namespace hearth {
 transport_context::transport_context(mqtt::broker& broker, core::logger& log, connection_limits limits)
     : broker_(broker), log_(log), limits_(limits), read_buffer_(std::make_unique<char[]>(read_buffer_size)) {}
 
-void transport_context::add(tcp_connection& c) {
+void transport_context::add(connection_base& c) {
   c.registry_index_ = static_cast<std::uint32_t>(connections_.size());
   connections_.push_back(&c);
 }
 
-void transport_context::remove(tcp_connection& c) noexcept {
+void transport_context::remove(connection_base& c) noexcept {
   const std::uint32_t i = c.registry_index_;
   assert(i < connections_.size() && connections_[i] == &c);
   // Swap with the last one: O(1), and order does not matter.
   connections_[i] = connections_.back();
   connections_[i]->registry_index_ = i;
   connections_.pop_back();
-  c.registry_index_ = tcp_connection::no_index;
+  c.registry_index_ = connection_base::no_index;
 }
 
-void transport_context::keep_alive_while_paused(std::shared_ptr<tcp_connection> c) {
-  tcp_connection* key = c.get();
+void transport_context::keep_alive_while_paused(std::shared_ptr<connection_base> c) {
+  connection_base* key = c.get();
   paused_.emplace(key, std::move(c));
 }
 
-void transport_context::release_paused(tcp_connection& c) noexcept {
+void transport_context::release_paused(connection_base& c) noexcept {
   // The connection may be destroyed here, when this held its last reference;
   // callers hold their own shared_from_this() while they still need it.
   if (auto it = paused_.find(&c); it != paused_.end()) {
@@ -41,7 +41,7 @@ void transport_context::release_paused(tcp_connection& c) noexcept {
 void transport_context::close_all(std::error_code why) {
   // Each abort() removes its connection (and may publish wills to others).
   while (!connections_.empty()) connections_.back()->abort(why);
-  std::vector<tcp_connection*>().swap(connections_);
+  std::vector<connection_base*>().swap(connections_);
 }
 
 }  // namespace hearth

@@ -32,6 +32,7 @@ struct options {
   int broker_pid = 0;                // 0 = unknown: no broker CPU/RSS figures
   std::string topic_prefix;          // default "hearth-bench/<pid>"
   std::string label;                 // copied into the result line
+  bool persistent_subscribers = false;  // --session persistent: subscribers connect with clean_session 0
   bool help = false;
 };
 

@@ -4,6 +4,7 @@
 //           [--https ADDR:PORT] [--http ADDR:PORT] [--password-file FILE]
 //           [--acl-file FILE] [--allow-anonymous] [--demo] [--log-level LEVEL]
 //           [--help] [--version]
+//   hearthd passwd FILE USER       (adds or changes USER; password on stdin)
 //
 // Options take their value as the next argument or after '=' (--mqtt=...).
 // The command line overrides the config file. Errors are config_error
@@ -19,8 +20,10 @@
 namespace hearth::core {
 
 struct cli_options {
-  enum class action { run, help, version };
+  enum class action { run, help, version, passwd };
   action what = action::run;
+  std::string passwd_file;  // passwd: the password file and the user
+  std::string passwd_user;
   std::optional<std::string> config_file;
   std::optional<std::string> data_dir;
   std::optional<listen_address> mqtt;

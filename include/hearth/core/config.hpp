@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hearth/core/log.hpp"
 
@@ -46,6 +47,75 @@ struct mqtt_config {
   std::size_t write_queue_soft_bytes = 1048576;
   std::size_t write_queue_hard_bytes = 16777216;
   std::chrono::seconds sys_interval{10};  // 0 = off
+  // Bytes of queued, in-flight and retained messages, broker-wide; 0 = none.
+  std::size_t max_memory_bytes = 64u << 20;
+};
+
+// [persistence] (issue 3): retained messages and persistent sessions in
+// broker.db in data_dir (store/broker_store.hpp).
+struct persistence_config {
+  bool enabled = true;
+  bool ack_after_commit = true;  // ack = "after_commit" | "immediate"
+  bool sync_full = true;         // synchronous = "full" | "normal"
+  // A batch commits at once when the last commit is older than this, else
+  // when it is this old: under load, the turns in between run without
+  // waiting for the disk (group commit).
+  std::chrono::milliseconds commit_interval{10};
+};
+
+// [storage] (issue 6): readings.db in data_dir.
+struct storage_config {
+  std::chrono::hours raw_retention{24 * 30};     // raw rows, then per-hour min/avg/max
+  std::uint64_t max_bytes = 512ull * 1024 * 1024;  // size cap of readings.db; 0 = none
+  std::chrono::milliseconds flush_interval{1000};  // batched transactions
+  std::size_t batch_rows = 500;                    // a full batch is written at once
+  std::size_t max_pending = 20000;                 // rows kept while the disk fails
+  bool quick_check = false;                        // PRAGMA quick_check instead of integrity_check
+};
+
+// [bridge] (issue 6): MQTT topics -> Socket.IO events. The routes are checked
+// when the bridge is built (home::routing_table::from_config).
+struct bridge_route {
+  std::string topic;                 // a topic filter; the first '+' is the node
+  std::vector<std::string> events;   // reading, relay, node, alarm, ignore
+  std::optional<std::string> unit;   // overrides the kind's unit
+  double alarm_threshold = 0.5;      // alarm active when value >= threshold
+};
+struct bridge_config {
+  std::string prefix = "home";              // of the default routes and of commands
+  std::vector<bridge_route> routes;         // empty: DESIGN.md's topic contract
+  std::chrono::seconds command_timeout{10};
+  std::size_t max_payload = 4096;           // bytes; larger messages are counted and dropped
+};
+
+// [tls] (issue 3): the mqtts listener's settings, Mosquitto's names with
+// underscores. The listener address is --mqtts or tls.listen.
+struct tls_config {
+  std::string cert_file;  // PEM certificate chain
+  std::string key_file;   // PEM private key
+  std::string ca_file;    // PEM CA certificates that sign client certificates
+  bool require_certificate = false;       // clients must present a certificate signed by ca_file
+  bool use_identity_as_username = false;  // its CN is the user name (no password needed)
+  std::chrono::seconds handshake_timeout{10};  // before the connect deadline starts
+};
+
+// True for 127.0.0.0/8 and ::1: a listener there is reachable from this
+// machine only.
+bool is_loopback(const listen_address& a);
+
+// [web]: the HTTP(S) server (--https, --http) and its Engine.IO endpoint.
+struct web_config {
+  std::string cert_file;  // PEM chain; with key_file empty too, a self-signed pair in data_dir
+  std::string key_file;
+  bool redirect_http = false;  // --http answers with a redirect to --https
+  std::string cors_origin;     // Engine.IO CORS: "" same origin only, "*" any, or one origin
+  std::size_t max_header_bytes = 16384;
+  std::size_t max_body_bytes = 1048576;  // also Engine.IO's maxPayload
+  std::chrono::seconds request_timeout{10};
+  std::chrono::seconds idle_timeout{30};
+  std::size_t max_connections = 1024;
+  std::chrono::milliseconds ping_interval{25000};
+  std::chrono::milliseconds ping_timeout{20000};
 };
 
 struct config {
@@ -58,6 +128,11 @@ struct config {
   std::string password_file;
   bool demo = false;  // command line only
   mqtt_config mqtt;
+  tls_config tls;
+  web_config web;
+  persistence_config persistence;
+  storage_config storage;
+  bridge_config bridge;
   // Listeners of later milestones: parsed and validated, refused if set.
   std::optional<listen_address> mqtts;
   std::optional<listen_address> https;

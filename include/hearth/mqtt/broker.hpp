@@ -6,6 +6,18 @@
 // `now` arguments and tick(), so tests drive the broker with fake time.
 //
 // Everything runs on one thread; nothing here locks.
+//
+// Durability (persistence.hpp): given a persistence layer, the broker reports
+// every change of persistent state to it and, in "ack after commit" mode,
+// holds back what it sends while a batch is open; commit() makes the batch
+// durable and releases what was held, in order (output_gate.cpp).
+//
+// Memory budget (memory_budget.cpp): max_memory_bytes bounds the bytes of the
+// messages held in queues, windows and the retained store, each counted once.
+// Past it, new retained messages are refused, QoS 0 messages are not queued,
+// and publishers of QoS 1/2 messages are paused until it drains, for at most
+// backpressure_timeout; after that they go on and what would have to be
+// queued past the budget is dropped (counted), as for a stalled subscriber.
 #pragma once
 
 #include <chrono>
@@ -22,6 +34,7 @@
 #include "hearth/mqtt/acl.hpp"
 #include "hearth/mqtt/link.hpp"
 #include "hearth/mqtt/packet.hpp"
+#include "hearth/mqtt/persistence.hpp"
 #include "hearth/mqtt/retained_store.hpp"
 #include "hearth/mqtt/session.hpp"
 #include "hearth/mqtt/topic_tree.hpp"
@@ -35,6 +48,24 @@ struct broker_config {
   bool allow_zero_length_client_id = true;
   std::chrono::seconds sys_interval{10};  // 0 disables $SYS publication
   std::string version = "hearth";
+  std::size_t max_memory_bytes = 0;  // queued + retained message bytes; 0 = unbounded
+  // With a persistence layer: acknowledge (and send anything else) only once
+  // the batch holding the state is committed. Off: at once, and a crash may
+  // lose what the last uncommitted batch held.
+  bool ack_after_commit = true;
+};
+
+// A packet (or the close) held back until the open batch commits.
+struct held_output {
+  enum class kind : std::uint8_t { bytes, publish, close };
+  kind what = kind::bytes;
+  std::string bytes;
+  message_ptr msg;
+  std::uint8_t qos = 0;
+  bool retain = false;
+  bool dup = false;
+  std::uint16_t packet_id = 0;
+  std::error_code why;
 };
 
 // One connection as the broker sees it.
@@ -48,6 +79,8 @@ struct client {
   std::string client_id;
   std::uint8_t protocol_level = 4;
   std::vector<session*> blocked_on;  // congested sessions this publisher waits for
+  bool waits_for_memory = false;     // paused by the memory budget
+  std::vector<held_output> held;     // waiting for the open batch to commit
 };
 
 struct broker_stats {
@@ -63,12 +96,28 @@ struct broker_stats {
   std::uint64_t bytes_sent = 0;         // maintained by transports
   std::uint64_t connections_total = 0;
   std::uint64_t protocol_errors = 0;
+  std::uint64_t retained_refused = 0;   // over the memory budget
+  std::uint64_t commits = 0;            // persistence batches committed
   std::size_t clients_connected = 0;
   std::size_t clients_maximum = 0;
 };
 
+// What an authenticator sees of a CONNECT, and what it decides.
+struct auth_request {
+  const connect_packet& connect;
+  std::string_view peer;              // "192.0.2.7:50312", "local:bridge"
+  std::string_view certificate_name;  // CN of a verified client certificate, or empty
+};
+struct auth_verdict {
+  connack_code code = connack_code::accepted;
+  std::optional<std::string> username;  // replaces the CONNECT's (a certificate's CN)
+  std::chrono::milliseconds delay{0};   // the link answers this late (link::delay_writes)
+  std::string reason;                   // logged when refused
+};
 // Decides whether a CONNECT's credentials are good. The default accepts all.
-using authenticator = std::function<connack_code(const connect_packet&, std::string_view peer)>;
+using authenticator = std::function<auth_verdict(const auth_request&)>;
+// The simple form: credentials and peer in, CONNACK code out.
+using simple_authenticator = std::function<connack_code(const connect_packet&, std::string_view peer)>;
 
 class broker {
 public:
@@ -78,7 +127,23 @@ public:
   broker& operator=(const broker&) = delete;
 
   void set_authenticator(authenticator a) { auth_ = std::move(a); }
+  void set_authenticator(simple_authenticator a) {
+    auth_ = [a = std::move(a)](const auth_request& r) { return auth_verdict{a(r.connect, r.peer), {}, {}, {}}; };
+  }
   void set_acl(std::optional<acl> a) { acl_ = std::move(a); }
+
+  // --- durability (persist.cpp, output_gate.cpp) --------------------------------
+  // The layer must outlive the broker's use of it; null turns it off.
+  void set_persistence(persistence* p) noexcept { persist_ = p; }
+  // Rebuilds retained messages and persistent sessions (offline, their
+  // flights to be re-sent with DUP on reconnect). Call once, before any
+  // client connects.
+  void restore(restored_state state);
+  // Commits the open batch, if any, and sends what waited for it. A failed
+  // commit throws (sqlite_error or the like): nothing held is sent.
+  void commit();
+  // Bytes and count of the messages held in memory (the budget's measure).
+  const message_meter& stored() const noexcept { return meter_; }
 
   // --- transport interface ---------------------------------------------------
   client* on_open(link& transport);
@@ -135,6 +200,9 @@ private:
   // messages); it is paused when a subscriber's queue is congested.
   void route(const message_ptr& m, client* from);
   void deliver(session& s, delivery d, client* from);
+  // Queues behind the window (budget, bounds, persistence); false if dropped.
+  bool enqueue(session& s, delivery d);
+  void start_flight(session& s, delivery d);
   // Backpressure (backpressure.cpp).
   void block(session& s, client& publisher);
   void release(session& s);
@@ -156,10 +224,48 @@ private:
   acl_identity identity_of(const session& s) const;
   void publish_sys();
 
+  // Output, through the gate (output_gate.cpp): held while a batch is open.
+  bool gated(const client& c) const noexcept;
+  void emit(client& c, std::string_view bytes);
+  bool emit_publish(client& c, const message_ptr& m, std::uint8_t qos, bool retain, bool dup, std::uint16_t id);
+  void emit_close(client& c, std::error_code why);
+  void forget_held(client& c);
+  void release_held();
+  void send_ack(client& c, packet_type type, std::uint16_t id);
+  // Holds every output while it lives, for a packet whose acknowledgement is
+  // queued before the state it acknowledges is reported to the persistence.
+  class hold_scope {
+  public:
+    hold_scope(broker& b, bool on);
+    ~hold_scope();
+    hold_scope(const hold_scope&) = delete;
+    hold_scope& operator=(const hold_scope&) = delete;
+
+  private:
+    broker* b_ = nullptr;
+  };
+
+  // Persistence hooks (persist.cpp); each is a no-op without a layer or for
+  // a clean session.
+  bool persistent(const session& s) const noexcept { return persist_ && !s.clean(); }
+  void persist_queued(session& s, const delivery& d);
+  void persist_flight(session& s, const flight& f);
+  void persist_removed(session& s, std::uint64_t seq);
+  // Stores or clears a retained message, within the memory budget.
+  void keep_retained(const message_ptr& m);
+
+  // Memory budget (memory_budget.cpp).
+  bool over_budget() const noexcept { return cfg_.max_memory_bytes && meter_.bytes > cfg_.max_memory_bytes; }
+  void wait_for_memory(client& publisher);
+  void check_memory();
+  void release_memory_waiters();
+
   broker_config cfg_;
   core::logger& log_;
   authenticator auth_;
   std::optional<acl> acl_;
+  persistence* persist_ = nullptr;
+  message_meter meter_;  // before everything that holds messages
   std::unordered_map<client*, std::unique_ptr<client>> clients_;
   std::unordered_map<std::string, std::unique_ptr<session>> sessions_;
   topic_tree tree_;
@@ -170,6 +276,12 @@ private:
   std::vector<subscriber_match> matches_;   // reused by route()
   std::vector<session*> targets_;           // reused by route()
   std::vector<session*> congested_;         // sessions with paused publishers
+  std::vector<client*> gated_;              // clients with held output
+  int holding_ = 0;                         // live hold_scopes
+  std::vector<client*> memory_waiters_;     // publishers paused by the memory budget
+  clock::time_point over_budget_since_{};
+  bool memory_lossy_ = false;  // over budget past the timeout: drop instead of waiting
+  bool memory_warned_ = false;
   std::string scratch_;                     // reused for encoding control packets
   std::unordered_map<std::string, std::string> sys_last_;  // last published $SYS values
   std::optional<clock::time_point> started_;

@@ -3,6 +3,7 @@
 // hands bytes and messages to a link, and the link writes them when it can.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 #include <system_error>
@@ -48,6 +49,16 @@ public:
 
   // Remote address, for logs ("127.0.0.1:53122", "local:bridge").
   virtual std::string_view peer() const = 0;
+
+  // The name (CN) in the client certificate the transport verified, or empty
+  // (no TLS, or no certificate asked for). The authenticator may use it as
+  // the user name.
+  virtual std::string_view certificate_name() const { return {}; }
+
+  // Holds back everything the link writes from now on for `d` (a login
+  // refused, or any login from an address that keeps failing, is answered
+  // late), without blocking anything else.
+  virtual void delay_writes(std::chrono::milliseconds d) { (void)d; }
 };
 
 }  // namespace hearth::mqtt

@@ -1,5 +1,6 @@
 // Retained messages by topic name: the last retained PUBLISH per topic,
 // removed by a retained PUBLISH with an empty payload (MQTT-3.3.1-10).
+// Given a message_meter, it holds every message it keeps (memory budget).
 #pragma once
 
 #include <cstddef>
@@ -14,6 +15,11 @@ namespace hearth::mqtt {
 
 class retained_store {
 public:
+  explicit retained_store(message_meter* meter = nullptr) noexcept : meter_(meter) {}
+  ~retained_store();
+  retained_store(const retained_store&) = delete;
+  retained_store& operator=(const retained_store&) = delete;
+
   // Stores `m` under its topic, or clears the topic when the payload is empty.
   void put(const message_ptr& m);
 
@@ -32,6 +38,7 @@ public:
 private:
   std::map<std::string, message_ptr, std::less<>> messages_;
   std::size_t bytes_ = 0;
+  message_meter* meter_ = nullptr;
 };
 
 }  // namespace hearth::mqtt

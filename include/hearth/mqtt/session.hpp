@@ -2,7 +2,12 @@
 // subscriptions, the outbound QoS 1/2 window (in send order, for resending
 // with DUP after a reconnect), messages queued behind that window or while the
 // client is away, and the ids of inbound QoS 2 messages received but not yet
-// released. Plain data with its own tests; a persistence layer can mirror it.
+// released. Plain data with its own tests; a persistence layer mirrors it
+// (persistence.hpp): every delivery carries a sequence number, unique within
+// the session and increasing in send order, that names it there.
+//
+// A session may be given a message_meter: it then holds (meter.hold) every
+// message in its queue and window, for the broker's memory budget.
 #pragma once
 
 #include <chrono>
@@ -37,6 +42,7 @@ struct delivery {
   message_ptr msg;
   std::uint8_t qos = 0;   // the QoS of this delivery (min of published and granted)
   bool retain = false;    // set for deliveries of retained messages on subscribe
+  std::uint64_t seq = 0;  // assigned by the session when queued or started
 };
 
 enum class flight_state : std::uint8_t { awaiting_puback, awaiting_pubrec, awaiting_pubcomp };
@@ -49,7 +55,11 @@ struct flight {
 
 class session {
 public:
-  session(std::string client_id, bool clean) : client_id_(std::move(client_id)), clean_(clean) {}
+  session(std::string client_id, bool clean, message_meter* meter = nullptr)
+      : client_id_(std::move(client_id)), clean_(clean), meter_(meter) {}
+  ~session();
+  session(const session&) = delete;
+  session& operator=(const session&) = delete;
 
   const std::string& client_id() const noexcept { return client_id_; }
   bool clean() const noexcept { return clean_; }
@@ -71,12 +81,16 @@ public:
   void connection_changed() noexcept { sent_flights_ = 0; }
   flight* find_flight(std::uint16_t packet_id) noexcept;
   void end_flight(std::uint16_t packet_id) noexcept;
+  // PUBREC received: the flight now waits for PUBCOMP and lets its message go
+  // (MQTT-4.3.3-1: the message itself is no longer needed).
+  void flight_received(flight& f) noexcept;
 
   // --- queue behind the window -----------------------------------------------
   // Returns false, and counts a drop, when the queue is at its bounds.
   bool enqueue(delivery d, const session_limits& l);
   bool has_queued() const noexcept { return queue_ && !queue_->empty(); }
   delivery pop_queued();
+  const delivery& last_queued() const noexcept { return queue_->back(); }
   std::size_t queued_count() const noexcept { return queue_ ? queue_->size() : 0; }
   std::size_t queued_bytes() const noexcept { return queued_bytes_; }
   std::uint64_t dropped() const noexcept { return dropped_; }
@@ -94,6 +108,13 @@ public:
   bool lossy = false;  // stalled past the timeout: drops instead of blocking until drained
   std::chrono::steady_clock::time_point congested_since{};
 
+  // --- restoring from a persistence layer (before any connection) -------------
+  // A flight as it was stored: not yet sent on the coming connection, so it
+  // is re-sent (with DUP) on reconnect under its old packet id.
+  void restore_flight(flight f);
+  // A queued delivery, whatever the limits: nothing stored is dropped.
+  void restore_queued(delivery d);
+
   // The live connection, if any.
   client* connection = nullptr;
   // Who subscribed, for read-ACL checks of deliveries while the client is away.
@@ -105,6 +126,15 @@ public:
 
 private:
   std::uint16_t next_packet_id() noexcept;
+  void hold(const delivery& d) noexcept {
+    if (meter_ && d.msg) meter_->hold(*d.msg);
+  }
+  void release(const delivery& d) noexcept {
+    if (meter_ && d.msg) meter_->release(*d.msg);
+  }
+  void number(delivery& d) noexcept {
+    if (d.seq == 0) d.seq = ++last_seq_;
+  }
 
   std::string client_id_;
   bool clean_;
@@ -118,6 +148,8 @@ private:
   std::size_t queued_bytes_ = 0;
   std::uint64_t dropped_ = 0;
   std::uint16_t last_packet_id_ = 0;
+  std::uint64_t last_seq_ = 0;
+  message_meter* meter_ = nullptr;
 };
 
 }  // namespace hearth::mqtt

@@ -1,28 +1,55 @@
-// One MQTT client over TCP: the mqtt::link the broker talks to, on Asio.
+// One MQTT client over a byte stream: the mqtt::link the broker talks to, on
+// Asio. The MQTT logic (incremental decode, keepalive, bounded outbound
+// queue, coalesced writes, backpressure) is written once, in the class
+// template stream_connection<Stream>; a stream only supplies bytes.
 //
-// Reading: the connection waits for readability with no buffer of its own,
-// then reads non-blocking into the transport_context's shared buffer and
-// decodes whole packets in place (mqtt::decode_fixed_header, then
-// decode_packet), refusing a packet over max_packet_size after at most five
-// bytes. Only an incomplete packet's bytes are kept between reads, and the
-// write queue exists only while something is queued. An idle connection
-// thus costs its socket, its timer, one pending wait of each, and this object.
+// How another stream plugs in (TLS does, MQTT over WebSocket will):
+//  - write an adapter type with the members below, and one .cpp that
+//    includes "tcp_connection_impl.hpp" (src/net) and says
+//    `template class hearth::stream_connection<your_stream>;` (as
+//    tls_connection.cpp does), so its templates compile in that file only;
+//  - required: `using executor_type = executor;`, `get_executor()`, Asio-style
+//    `async_read_some(mutable_buffer, handler)` and
+//    `async_write_some(const_buffers, handler)` (handler(error_code, size_t)),
+//    `tcp::endpoint remote_endpoint(boost::system::error_code&) const` (for
+//    logs and the authenticator) and `void close()` (ends it at once);
+//  - optional: `async_handshake(handler(error_code))`, run before anything
+//    MQTT under its own deadline (limits().handshake_timeout; the connect
+//    deadline starts when it is done); and
+//    `std::string certificate_name() const`, a verified client identity.
+//  - then `std::make_shared<stream_connection<your_stream>>(std::move(s), ctx)->run()`.
+//
+// Plain TCP (tcp_socket) is special-cased for memory and speed (reactor
+// mode): the connection waits for readability with no buffer of its own,
+// then reads non-blocking into the transport_context's shared buffer, and
+// writes with non-blocking gather writes straight from the queue. An idle
+// TCP connection thus costs its socket, its timer, one pending wait of each,
+// and this object. Other streams (proactor mode) read with async_read_some
+// into a buffer of their own and write a copy of the queue's front with one
+// async_write at a time, since their bytes pass through an encoder anyway.
+//
+// Reading: whole packets are decoded in place (mqtt::decode_fixed_header,
+// then decode_packet), refusing a packet over max_packet_size after at most
+// five bytes. Only an incomplete packet's bytes are kept between reads, and
+// the write queue exists only while something is queued.
 //
 // Writing: over a bounded mqtt::outbound_queue, with one write in progress
 // at a time. Packets queued while a handler runs go out together at the end
-// of the turn, as gather writes straight from the queue until the socket is
-// full (then the connection waits for writability) or the turn's budget is
-// spent. QoS 0 is refused past the soft limit; past the hard limit the
-// connection is closed with errc::write_queue_overflow (posted, as nothing
-// may call the broker from inside a broker->link call).
+// of the turn, until the turn's budget is spent. QoS 0 is refused past the
+// soft limit; past the hard limit the connection is closed with
+// errc::write_queue_overflow (posted, as nothing may call the broker from
+// inside a broker->link call). delay_writes() holds every write back for a
+// while (a refused login from an address that keeps failing).
 //
-// Deadlines: one timer, armed from an mqtt::keepalive (connect deadline,
-// then 1.5 x keepalive), and on close the bound on flushing what is queued.
+// Deadlines: one timer, armed for the TLS handshake, then from an
+// mqtt::keepalive (connect deadline, then 1.5 x keepalive), and on close the
+// bound on flushing what is queued.
 //
 // Lifetime: kept alive by its pending operations (enable_shared_from_this);
 // broker::on_close is called exactly once, from a handler, when it ends.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -30,6 +57,7 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <type_traits>
 
 #include "hearth/mqtt/codec.hpp"
 #include "hearth/mqtt/keepalive.hpp"
@@ -46,19 +74,39 @@ namespace hearth {
 
 class transport_context;
 
-class tcp_connection final : public mqtt::link, public std::enable_shared_from_this<tcp_connection> {
+// What the transport_context's registry knows of a connection, whatever its
+// stream.
+class connection_base : public mqtt::link {
 public:
   static constexpr std::uint32_t no_index = std::numeric_limits<std::uint32_t>::max();
 
-  tcp_connection(tcp_socket socket, transport_context& ctx);
-  ~tcp_connection() override;
-
-  // Registers with the broker and starts reading. Call once, on a shared_ptr.
-  void run();
-
   // Ends the connection now, without flushing, and reports it to the broker
   // (server shutdown). Not for use from inside a broker->link call.
-  void abort(std::error_code why);
+  virtual void abort(std::error_code why) = 0;
+
+private:
+  friend class transport_context;
+  std::uint32_t registry_index_ = no_index;
+
+protected:
+  std::uint32_t registry_index() const noexcept { return registry_index_; }
+};
+
+template <class Stream>
+class stream_connection final : public connection_base,
+                                public std::enable_shared_from_this<stream_connection<Stream>> {
+public:
+  // The plain TCP socket is read and written in reactor mode (see above).
+  static constexpr bool reactor = std::is_same_v<Stream, tcp_socket>;
+
+  stream_connection(Stream stream, transport_context& ctx);
+  ~stream_connection() override;
+
+  // Registers, runs the stream's handshake if it has one, then starts MQTT.
+  // Call once, on a shared_ptr.
+  void run();
+
+  void abort(std::error_code why) override;
 
   // mqtt::link
   void send(std::string_view bytes) override;
@@ -69,19 +117,32 @@ public:
   bool backlogged() const override;
   void pause_reading() override;
   void resume_reading() override;
+  void delay_writes(std::chrono::milliseconds d) override;
   std::string_view peer() const override { return peer_; }
+  std::string_view certificate_name() const override;
 
 private:
-  friend class transport_context;  // registry_index_
-
   enum class state : std::uint8_t {
-    open,     // reading and writing
-    closing,  // the broker closed it: no more reading, flushing the queue
-    closed,   // reported to the broker; waiting for pending operations to end
+    handshake,  // the stream's own handshake; the broker does not know it yet
+    open,       // reading and writing
+    closing,    // the broker closed it: no more reading, flushing the queue
+    closed,     // reported to the broker; waiting for pending operations to end
   };
 
+  std::shared_ptr<stream_connection> self() { return this->shared_from_this(); }
+
+  void start_mqtt();
+  void on_handshake(const boost::system::error_code& ec);
+
+  // Reading: reactor mode waits, then reads what is there; proactor mode
+  // reads asynchronously into async_read_buffer_.
+  void start_reading();
   void do_wait_readable();
   void on_readable(const boost::system::error_code& ec);
+  void do_async_read();
+  void on_async_read(const boost::system::error_code& ec, std::size_t n);
+  // Bytes received: counted, and the keepalive told.
+  void received(std::size_t n);
   // Decodes what `in` completes; false once the connection stopped reading.
   bool consume(std::string_view in);
   // Keeps what a paused connection read but did not dispatch.
@@ -91,8 +152,12 @@ private:
   // draining (otherwise two clients that publish to each other could wait on
   // each other). Stops reading once paused_hold_limit bytes are held.
   void read_while_paused();
+  // Appends bytes read while paused (or while a resume is pending) to the
+  // held ones; false once the connection stopped reading.
+  bool hold_read(std::string_view in);
   bool dispatch_held_acks();
   static constexpr std::size_t paused_hold_limit = 64 * 1024;
+  std::size_t held_bytes() const noexcept { return partial_ ? partial_->size() : 0; }
   void on_resumed();
   bool dispatch(const mqtt::fixed_header& h, std::string_view body);
   bool refuse(std::error_code why);
@@ -103,23 +168,39 @@ private:
   void post_write();
   void do_write();
   void on_writable(const boost::system::error_code& ec);
+  void on_async_written(const boost::system::error_code& ec, std::size_t n);
+  // Tells the broker when a backlog it saw has drained.
+  void after_write();
+  bool over_soft_limit() const;
+  bool writes_held() const;
 
   void arm_timer();
   void wait_timer();
   void on_timer(const boost::system::error_code& ec);
 
   void fail(const boost::system::error_code& ec, const char* what);
-  // Closes the socket and reports the end to the broker, once.
+  // Closes the stream and reports the end to the broker, once.
   void finish(std::error_code why);
+  void close_stream();
 
   // The sizes of the read wait and timer wait operations with Boost 1.81 on
   // x86-64 (measured); with another Boost a larger operation falls back to
   // the heap, costing memory but nothing else.
   static constexpr std::size_t wait_op_size = 104;
   static constexpr std::size_t timer_op_size = 88;
+  // Proactor mode only: its own read buffer, the bytes of the write in
+  // flight (copied out of the queue, which may move them while it waits),
+  // and the client certificate's name. A plain TCP connection has none.
+  static constexpr std::size_t async_read_size = 16 * 1024;
+  struct async_buffers {
+    std::unique_ptr<char[]> read;
+    std::string write;
+    std::string certificate_name;
+  };
+  struct no_buffers {};
 
   transport_context& ctx_;
-  tcp_socket socket_;
+  Stream stream_;
   steady_timer timer_;
   handler_memory<wait_op_size> wait_memory_;
   handler_memory<timer_op_size> timer_memory_;
@@ -127,18 +208,22 @@ private:
   mqtt::keepalive keepalive_;
   std::unique_ptr<mqtt::outbound_queue> out_;  // null while nothing is queued
   std::unique_ptr<std::string> partial_;  // an incomplete packet's bytes, usually none
+  [[no_unique_address]] std::conditional_t<reactor, no_buffers, async_buffers> async_;
   std::string peer_;
   std::error_code close_reason_;
-  std::uint32_t registry_index_ = no_index;
+  std::chrono::steady_clock::time_point writes_held_until_{};
   state state_ = state::open;
   mutable bool backlog_seen_ = false;  // the broker saw backlogged(): tell it when drained
   bool paused_ = false;        // the broker asked us to stop dispatching (backpressure)
   bool resume_pending_ = false;  // on_resumed() is posted: it alone may touch the held bytes
-  bool wait_pending_ = false;  // a wait for readability is in flight
+  bool wait_pending_ = false;  // a wait for readability (or an async read) is in flight
   bool write_posted_ = false;
-  bool waiting_writable_ = false;
+  bool waiting_writable_ = false;  // reactor: waiting for writability; proactor: a write in flight
   bool timer_armed_ = false;
   bool overflowed_ = false;
 };
+
+using tcp_connection = stream_connection<tcp_socket>;
+extern template class stream_connection<tcp_socket>;
 
 }  // namespace hearth

@@ -28,11 +28,12 @@
 
 namespace hearth {
 
-class tcp_connection;
+class connection_base;
 
 struct connection_limits {
   std::size_t max_packet_size = 1048576;                    // remaining length, checked before allocating
   std::chrono::steady_clock::duration connect_timeout = std::chrono::seconds(10);
+  std::chrono::steady_clock::duration handshake_timeout = std::chrono::seconds(10);  // TLS, before connect_timeout
   std::chrono::steady_clock::duration flush_timeout = std::chrono::seconds(5);  // writing what is queued on close
   mqtt::outbound_limits write_queue;
   std::size_t write_budget = 256 * 1024;  // bytes per write, so one busy client cannot hog the loop
@@ -55,14 +56,14 @@ public:
   std::span<char> read_buffer() noexcept { return {read_buffer_.get(), read_buffer_size}; }
   std::string& header_scratch() noexcept { return header_scratch_; }
 
-  void add(tcp_connection& c);
-  void remove(tcp_connection& c) noexcept;
+  void add(connection_base& c);
+  void remove(connection_base& c) noexcept;
   std::size_t size() const noexcept { return connections_.size(); }
 
   // A paused connection (backpressure) has no operation pending that would
   // keep it alive, so the context owns it until it is resumed or ends.
-  void keep_alive_while_paused(std::shared_ptr<tcp_connection> c);
-  void release_paused(tcp_connection& c) noexcept;
+  void keep_alive_while_paused(std::shared_ptr<connection_base> c);
+  void release_paused(connection_base& c) noexcept;
 
   // Ends every connection now, reporting each to the broker (shutdown).
   void close_all(std::error_code why);
@@ -73,8 +74,8 @@ private:
   connection_limits limits_;
   std::unique_ptr<char[]> read_buffer_;
   std::string header_scratch_;
-  std::vector<tcp_connection*> connections_;  // each knows its index
-  std::unordered_map<tcp_connection*, std::shared_ptr<tcp_connection>> paused_;
+  std::vector<connection_base*> connections_;  // each knows its index
+  std::unordered_map<connection_base*, std::shared_ptr<connection_base>> paused_;
 };
 
 }  // namespace hearth

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <vector>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,10 @@ class connection {
   // Messages of one Socket.IO packet (a text header and its binary
   // attachments) must not be split by the bound: send them together.
   virtual bool send_all(std::vector<message> ms) = 0;
+  // The same packet for many connections (a Socket.IO broadcast, encoded
+  // once). The default copies; a transport may keep the shared buffer
+  // instead. Same queueing rules as send_all.
+  virtual bool send_shared(const std::shared_ptr<const std::vector<message>>& ms) { return send_all(*ms); }
   // Sends a close packet and ends the session; on_close follows (posted).
   virtual void close() = 0;
   // Bytes queued and not yet written (for tests and $SYS-like counters).

@@ -3,9 +3,7 @@
 // hearthd (CI): `hearthd passwd F admin` with a random password on stdin, then
 // `hearthd --demo --data-dir D --https 127.0.0.1:0 --mqtt 127.0.0.1:0
 // --password-file F`; the ports come from its "listening https|mqtt
-// 127.0.0.1:PORT" log lines. While hearthd has no web server yet (its --help
-// says "--https ... not available yet"), start_hearthd throws skip_error so the
-// ctest is reported as skipped with that reason instead of failing.
+// 127.0.0.1:PORT" log lines.
 //
 // mock (developers only, HEARTH_E2E_TARGET=mock): mosquitto on a free port
 // plus tests/e2e/mock/mock-hearthd.mjs. Never used by ctest.
@@ -72,11 +70,6 @@ function keep_draining(child, log_file) {
 
 export async function start_hearthd(hearthd, artifacts, name = 'e2e') {
   if (!hearthd || !fs.existsSync(hearthd)) throw new Error(`hearthd not found: set HEARTHD (got ${hearthd})`);
-  const help = spawnSync(hearthd, ['--help'], { encoding: 'utf8' });
-  const https_line = (help.stdout + help.stderr).split('\n').find((l) => l.includes('--https')) || '';
-  if (!https_line || /not available/i.test(https_line)) {
-    throw new skip_error(`hearthd has no web server yet (--help: "${https_line.trim() || 'no --https option'}"); the browser tests run once it has`);
-  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-e2e-'));
   const password_file = path.join(dir, 'passwd');
   const password = crypto.randomBytes(12).toString('base64url');
