@@ -100,8 +100,8 @@ std::string usage() {
   return R"(Usage: hearthd [OPTIONS]
        hearthd passwd FILE USER   add or change a user in a password file (password on stdin)
 
-Hearth's central station: an MQTT 3.1.1 broker (and, in later versions, the
-web UI, storage and automations) in one process.
+Hearth's central station: an MQTT 3.1.1 broker, the web UI over HTTPS with
+Socket.IO, and SQLite storage of every reading, in one process.
 
 Options:
   -c, --config FILE       read settings from a TOML file (the command line overrides it)

@@ -9,6 +9,7 @@
 #include "hearth/mqtt/login.hpp"
 #include "hearth/net/tls_server.hpp"
 #include "hearth/net/local_client.hpp"
+#include "hearth/net/mqtt_ws.hpp"
 #include "hearth/net/mqtt_listener.hpp"
 #include "hearth/store/broker_store.hpp"
 #include "hearth/web/frontend.hpp"
@@ -125,6 +126,7 @@ app::app(core::config cfg, core::logger& log)
   }
   if (cfg_.https || cfg_.http) {
     web_ = std::make_unique<web::frontend>(ioc_, log_, cfg_);  // config_error for a bad certificate
+    mount_mqtt_websocket(web_->routes(), transport_, ioc_.get_executor());
     start_site();
     web_->listen();
     announce_site();
