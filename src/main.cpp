@@ -7,6 +7,7 @@
 
 #include "hearth/core/cli.hpp"
 #include "hearth/core/log.hpp"
+#include "hearth/app/house.hpp"
 #include "hearth/core/passwd_command.hpp"
 #include "hearth/net/app.hpp"
 
@@ -26,6 +27,7 @@ int main(int argc, char* argv[]) {
     }
     core::config cfg = core::load_config(cli);
     core::logger log(cfg.level);
+    if (cli.what == core::cli_options::action::backup) return home::backup_command(cfg, cli.backup_file, log);
     app a(std::move(cfg), log);
     return a.run();
   } catch (const core::config_error& e) {

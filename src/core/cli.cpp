@@ -32,6 +32,16 @@ cli_options parse_command_line(std::span<const char* const> args) {
     out.passwd_user = args[2];
     return out;
   }
+  if (!args.empty() && std::string_view(args[0]) == "backup") {
+    // The rest are the usual options: they say where the data directory is.
+    if (args.size() < 2 || std::string_view(args[1]).starts_with("-"))
+      fail("backup", "usage: hearthd backup FILE [-c CONFIG] [--data-dir DIR]");
+    cli_options rest = parse_command_line(args.subspan(2));
+    if (rest.what != cli_options::action::run) fail("backup", "usage: hearthd backup FILE [-c CONFIG] [--data-dir DIR]");
+    rest.what = cli_options::action::backup;
+    rest.backup_file = args[1];
+    return rest;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     std::string_view name = arg;
@@ -99,6 +109,8 @@ cli_options parse_command_line(std::span<const char* const> args) {
 std::string usage() {
   return R"(Usage: hearthd [OPTIONS]
        hearthd passwd FILE USER   add or change a user in a password file (password on stdin)
+       hearthd backup FILE [-c CONFIG] [--data-dir DIR]
+                                  copy the readings database (safe while hearthd runs)
 
 Hearth's central station: an MQTT 3.1.1 broker, the web UI over HTTPS with
 Socket.IO, and SQLite storage of every reading, in one process.

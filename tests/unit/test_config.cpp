@@ -223,3 +223,13 @@ TEST_CASE("usage documents every option and key", "[config][cli]") {
     CHECK_THAT(u, Contains(word));
   }
 }
+
+TEST_CASE("command line: backup FILE with the usual options", "[config][cli]") {
+  const cli_options o = parse({"backup", "/tmp/copy.db", "--data-dir", "/srv/hearth"});
+  CHECK(o.what == cli_options::action::backup);
+  CHECK(o.backup_file == "/tmp/copy.db");
+  CHECK(o.data_dir == "/srv/hearth");
+  CHECK_THROWS_WITH(parse({"backup"}), Contains("usage: hearthd backup FILE"));
+  CHECK_THROWS_WITH(parse({"backup", "--data-dir", "x"}), Contains("usage: hearthd backup FILE"));
+  CHECK_THROWS_WITH(parse({"backup", "f", "--help"}), Contains("usage: hearthd backup FILE"));
+}

@@ -64,3 +64,34 @@ def test_corrupt_readings_db_stops_hearthd_with_a_clear_message(hearthd_binary, 
     assert p.returncode == 1, p.stderr
     assert "readings.db is corrupt or not a database" in p.stderr
     assert "restore a backup" in p.stderr
+
+
+def test_backup_command_copies_the_live_database(start_hearthd, hearthd_binary, tmp_path):
+    h = start_hearthd()
+    c = paho_client(h.port, "backup-agent")
+    for i in range(10):
+        c.publish("home/attic/temperature", '{"28-00000000beef": %d}' % i, qos=1).wait_for_publish(5)
+    c.loop_stop()
+    c.disconnect()
+    data = h.workdir / "data"
+    copy = tmp_path / "copy.db"
+    # While hearthd runs: the batch reaches the database within its flush
+    # interval, and the backup reads a consistent snapshot through SQLite.
+    deadline = time.time() + 10
+    while True:
+        r = subprocess.run([hearthd_binary, "backup", str(copy), "--data-dir", str(data)],
+                           capture_output=True, timeout=30)
+        assert r.returncode == 0, r.stderr.decode()
+        db = sqlite3.connect(str(copy))
+        n = db.execute("SELECT count(*) FROM reading r JOIN series s ON s.id = r.series "
+                       "WHERE s.node = 'attic'").fetchone()[0]
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        db.close()
+        if n == 10 or time.time() > deadline:
+            break
+        time.sleep(0.5)
+    assert n == 10
+    assert h.alive()
+    r = subprocess.run([hearthd_binary, "backup", str(tmp_path / "nowhere" / "x.db"), "--data-dir",
+                        str(tmp_path / "no-such-dir")], capture_output=True, timeout=30)
+    assert r.returncode != 0 and r.stderr, "a backup that cannot be made must say so"

@@ -5,6 +5,7 @@
 //           [--acl-file FILE] [--allow-anonymous] [--demo] [--log-level LEVEL]
 //           [--help] [--version]
 //   hearthd passwd FILE USER       (adds or changes USER; password on stdin)
+//   hearthd backup FILE [OPTIONS]  (online copy of the readings database)
 //
 // Options take their value as the next argument or after '=' (--mqtt=...).
 // The command line overrides the config file. Errors are config_error
@@ -20,10 +21,11 @@
 namespace hearth::core {
 
 struct cli_options {
-  enum class action { run, help, version, passwd };
+  enum class action { run, help, version, passwd, backup };
   action what = action::run;
   std::string passwd_file;  // passwd: the password file and the user
   std::string passwd_user;
+  std::string backup_file;  // backup: where the copy of readings.db goes
   std::optional<std::string> config_file;
   std::optional<std::string> data_dir;
   std::optional<listen_address> mqtt;
