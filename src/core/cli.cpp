@@ -127,7 +127,7 @@ Options:
       --http ADDR:PORT    plain HTTP listener serving the same (or, with [web] redirect_http,
                           redirecting to --https)
       --password-file FILE  users, in Mosquitto's password-file format; with it, clients must log in
-                          (unless --allow-anonymous). SIGHUP reloads it, the ACL and the TLS files
+                          (unless --allow-anonymous). SIGHUP reloads it, the ACL, the TLS files and [mqtt] limits
       --acl-file FILE     access control, in Mosquitto's acl_file format
       --allow-anonymous   accept clients without a username. Without it and without a password
                           file, only loopback clients are accepted and a listener on another
@@ -207,7 +207,9 @@ config build_config(const cli_options& cli, std::string_view toml_text, std::str
 config load_config(const cli_options& cli) {
   if (!cli.config_file) return build_config(cli, {}, {});
   const std::string text = read_config_file(*cli.config_file);
-  return build_config(cli, text, *cli.config_file);
+  config cfg = build_config(cli, text, *cli.config_file);
+  cfg.config_file = *cli.config_file;
+  return cfg;
 }
 
 }  // namespace hearth::core

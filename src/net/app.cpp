@@ -224,7 +224,8 @@ void app::wait_reload() {
 }
 
 void app::reload() {
-  log_.info() << "received SIGHUP, reloading users, ACL and TLS certificate";
+  log_.info() << "received SIGHUP, reloading users, ACL, TLS certificate and limits";
+  if (!cfg_.config_file.empty()) reload_limits();
   // Each file on its own: a broken one keeps what was loaded before, and says why.
   if (!cfg_.password_file.empty()) {
     try {
@@ -252,6 +253,29 @@ void app::reload() {
     } catch (const std::exception& e) {
       log_.error() << "reload: keeping the previous TLS certificate: " << e.what();
     }
+  }
+}
+
+// The [mqtt] limits of the config file, re-read. Listeners, files and the
+// rest need a restart; a file that no longer parses changes nothing.
+void app::reload_limits() {
+  try {
+    core::config fresh = cfg_;
+    fresh.mqtt = core::mqtt_config{};
+    fresh.mqtt.listen = cfg_.mqtt.listen;
+    core::apply_toml(fresh, core::read_config_file(cfg_.config_file), cfg_.config_file);
+    core::validate(fresh);
+    const auto listen = cfg_.mqtt.listen;
+    cfg_.mqtt = fresh.mqtt;
+    cfg_.mqtt.listen = listen;
+    const mqtt::broker_config b = broker_settings(cfg_);
+    broker_.set_limits(b.session, b.max_memory_bytes);
+    transport_.set_limits(transport_limits(cfg_));
+    log_.info() << "reload: limits from " << cfg_.config_file << " (max_packet_size " << cfg_.mqtt.max_packet_size
+                << ", max_inflight " << cfg_.mqtt.max_inflight << ", max_queued_messages "
+                << cfg_.mqtt.max_queued_messages << ")";
+  } catch (const std::exception& e) {
+    log_.error() << "reload: keeping the previous limits: " << e.what();
   }
 }
 

@@ -72,6 +72,10 @@ class SteadyFlow(threading.Thread):
             pass  # the connection is closed by finish()
 
     def finish(self):
+        # On a loaded machine a short test may end before the flow has done
+        # much: let it reach 50 messages (each still checked) before stopping.
+        w.wait_until(lambda: self.sent >= 50 or self.error is not None, timeout=30,
+                     what="the steady flow to send 50 messages")
         self.stop_flag.set()
         self.join(30)
         assert self.error is None, "the steady publisher failed: %s" % self.error

@@ -120,6 +120,7 @@ struct web_config {
 
 struct config {
   std::string data_dir = "/var/lib/hearth";
+  std::string config_file;  // -c FILE, re-read on SIGHUP for the [mqtt] limits
   log_level level = log_level::info;
   bool allow_anonymous = false;
   // How long the event loop polls after work before it sleeps (app.cpp).

@@ -131,6 +131,13 @@ public:
     auth_ = [a = std::move(a)](const auth_request& r) { return auth_verdict{a(r.connect, r.peer), {}, {}, {}}; };
   }
   void set_acl(std::optional<acl> a) { acl_ = std::move(a); }
+  // SIGHUP: new queue, window and memory bounds apply from the next message
+  // on; what is already queued beyond a lowered bound stays (nothing that
+  // was acknowledged is dropped by a reload).
+  void set_limits(const session_limits& s, std::size_t max_memory_bytes) {
+    cfg_.session = s;
+    cfg_.max_memory_bytes = max_memory_bytes;
+  }
 
   // --- durability (persist.cpp, output_gate.cpp) --------------------------------
   // The layer must outlive the broker's use of it; null turns it off.

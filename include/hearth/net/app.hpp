@@ -69,6 +69,7 @@ public:
 
 private:
   void run_loop();
+  void reload_limits();
   void on_signal(const boost::system::error_code& ec, int signo);
   // SIGHUP: users, ACL and TLS certificate again, for new connections and
   // checks from now on; a file that fails to load keeps the old one.

@@ -51,6 +51,8 @@ public:
   mqtt::broker& broker() noexcept { return broker_; }
   core::logger& log() noexcept { return log_; }
   const connection_limits& limits() const noexcept { return limits_; }
+  // SIGHUP: applies to connections accepted from now on.
+  void set_limits(const connection_limits& l) { limits_ = l; }
 
   // Scratch space valid until the caller's handler returns.
   std::span<char> read_buffer() noexcept { return {read_buffer_.get(), read_buffer_size}; }
