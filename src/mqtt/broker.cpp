@@ -17,7 +17,8 @@ client* broker::on_open(link& transport) {
   auto c = std::make_unique<client>();
   c->transport = &transport;
   client* raw = c.get();
-  clients_.emplace(raw, std::move(c));
+  raw->registry_index = static_cast<std::uint32_t>(clients_.size());
+  clients_.push_back(std::move(c));
   ++stats_.connections_total;
   return raw;
 }
@@ -83,7 +84,11 @@ void broker::on_close(client& c, std::error_code why) {
   }
   if (stats_.clients_connected > 0 && c.connected) --stats_.clients_connected;
   forget_held(c);
-  clients_.erase(&c);
+  // Swap with the last one and drop it: O(1), order does not matter.
+  const std::uint32_t i = c.registry_index;
+  std::swap(clients_[i], clients_.back());
+  clients_[i]->registry_index = i;
+  clients_.pop_back();  // destroys c
 }
 
 void broker::handle_pingreq(client& c) {
@@ -128,12 +133,12 @@ void broker::discard_session(session& s) {
   if (s.congested) release(s);
   if (persistent(s)) persist_->session_ended(s);
   for (auto& [filter, qos] : s.subscriptions) tree_.unsubscribe(filter, &s);
-  sessions_.erase(s.client_id());  // destroys s
+  sessions_.erase(sessions_.find(s.client_id()));  // destroys s
 }
 
 const session* broker::find_session(std::string_view client_id) const {
-  auto it = sessions_.find(std::string(client_id));
-  return it == sessions_.end() ? nullptr : it->second.get();
+  auto it = sessions_.find(client_id);
+  return it == sessions_.end() ? nullptr : it->get();
 }
 
 acl_identity broker::identity_of(const session& s) const {

@@ -82,7 +82,7 @@ void broker::handle_connect(client& c, const connect_packet& p) {
 session& broker::attach_session(client& c, const connect_packet& p, bool& present) {
   auto it = sessions_.find(c.client_id);
   if (it != sessions_.end()) {
-    session& old = *it->second;
+    session& old = **it;
     if (old.connection) {
       // MQTT-3.1.4-2: the new connection takes the session over and the old
       // one is closed. Its will is published when the session ends with it
@@ -97,17 +97,17 @@ session& broker::attach_session(client& c, const connect_packet& p, bool& presen
     }
   }
   if (it != sessions_.end() && p.clean_session) {
-    discard_session(*it->second);
+    discard_session(**it);
     it = sessions_.end();
   }
   if (it == sessions_.end()) {
     auto s = std::make_unique<session>(c.client_id, p.clean_session, &meter_);
-    it = sessions_.emplace(c.client_id, std::move(s)).first;
+    it = sessions_.insert(std::move(s)).first;
     present = false;
   } else {
     present = true;  // MQTT-3.2.2-2
   }
-  session& s = *it->second;
+  session& s = **it;
   s.connection = &c;
   const bool changed = !present || s.username != c.username;
   s.username = c.username;  // the authenticated name (a certificate's CN may replace the CONNECT's)

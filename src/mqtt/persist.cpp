@@ -65,8 +65,9 @@ void broker::restore(restored_state state) {
       else s->restore_queued(std::move(dv));
     }
     for (auto& [id, m] : rs.incoming_qos2) s->incoming_qos2.emplace(id, std::move(m));
-    const std::string id = s->client_id();
-    sessions_.insert_or_assign(id, std::move(s));
+    // A later record of the same id replaces an earlier one.
+    if (auto old = sessions_.find(s->client_id()); old != sessions_.end()) sessions_.erase(old);
+    sessions_.insert(std::move(s));
   }
   log_.info() << "mqtt: restored " << retained_.size() << " retained messages and " << state.sessions.size()
               << " persistent sessions (" << meter_.count << " messages, " << meter_.bytes << " bytes)";

@@ -55,7 +55,7 @@ void broker::publish_sys() {
   using std::to_string;
   const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(now_ - *started_).count();
   std::size_t queued = 0;
-  for (const auto& [id, s] : sessions_) queued += s->queued_count() + s->inflight().size();
+  for (const auto& s : sessions_) queued += s->queued_count() + s->inflight().size();
 
   const std::pair<const char*, std::string> values[] = {
       {"$SYS/broker/version", "hearth version " + cfg_.version},

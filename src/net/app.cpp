@@ -296,7 +296,9 @@ void app::stop() {
 }
 
 void app::arm_tick() {
-  broker_.tick(std::chrono::steady_clock::now());  // $SYS, when due
+  const auto now = std::chrono::steady_clock::now();
+  transport_.advance_deadlines(now);  // connect, keepalive and flush deadlines
+  broker_.tick(now);                  // $SYS, when due
   tick_.expires_after(std::chrono::seconds(1));
   tick_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && !stopping_) arm_tick();

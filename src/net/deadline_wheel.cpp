@@ -2,7 +2,7 @@
 
 #include <cassert>
 
-namespace hearth::net {
+namespace hearth {
 
 void deadline_wheel::entry::unlink() noexcept {
   if (!next_) return;
@@ -74,4 +74,4 @@ std::size_t deadline_wheel::size() const noexcept {
   return count;
 }
 
-}  // namespace hearth::net
+}  // namespace hearth

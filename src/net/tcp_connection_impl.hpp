@@ -48,7 +48,6 @@ template <class Stream>
 stream_connection<Stream>::stream_connection(Stream stream, transport_context& ctx)
     : ctx_(ctx),
       stream_(std::move(stream)),
-      timer_(stream_.get_executor()),
       keepalive_(std::chrono::steady_clock::now(), ctx.limits().connect_timeout),
       peer_(detail::format_peer(stream_)) {}
 
@@ -76,9 +75,7 @@ void stream_connection<Stream>::run() {
     // The handshake has a deadline of its own; the connect deadline starts
     // after it, so a slow handshake cannot eat the time for CONNECT.
     state_ = state::handshake;
-    timer_.expires_after(ctx_.limits().handshake_timeout);
-    timer_armed_ = true;
-    wait_timer();
+    ctx_.schedule_deadline(*this, std::chrono::steady_clock::now() + ctx_.limits().handshake_timeout);
     stream_.async_handshake([self = self()](const boost::system::error_code& ec) { self->on_handshake(ec); });
   } else {
     start_mqtt();
@@ -93,8 +90,6 @@ void stream_connection<Stream>::on_handshake(const boost::system::error_code& ec
     return finish(std::error_code(ec));
   }
   if constexpr (!reactor && detail::identifying_stream<Stream>) async_.certificate_name = stream_.certificate_name();
-  timer_.cancel();
-  timer_armed_ = false;
   keepalive_ = mqtt::keepalive(std::chrono::steady_clock::now(), ctx_.limits().connect_timeout);
   start_mqtt();
 }
@@ -203,6 +198,10 @@ bool stream_connection<Stream>::refuse(std::error_code why) {
   // The broker logs the reason and closes the link.
   ctx_.broker().on_protocol_error(*client_, why);
   partial_.reset();
+  // Reading stops here. If the broker holds the close back (until its batch
+  // commits), no operation of ours is pending to keep this object alive, so
+  // the context keeps it until finish().
+  if (state_ == state::open) ctx_.keep_alive_while_paused(self());
   return false;
 }
 
@@ -241,7 +240,7 @@ void stream_connection<Stream>::resume_reading() {
   resume_pending_ = true;
   // Called from inside the broker: dispatching what is held must wait. The
   // posted handler owns the connection from here.
-  net::post(timer_.get_executor(), [self = self()] { self->on_resumed(); });
+  net::post(stream_.get_executor(), [self = self()] { self->on_resumed(); });
   ctx_.release_paused(*this);
 }
 
@@ -336,7 +335,7 @@ void stream_connection<Stream>::queued() {
     overflowed_ = true;
     ctx_.log().info() << "mqtt " << peer_ << ": write queue over " << out_->limits().hard_bytes
                       << " bytes (the client does not read), disconnecting";
-    net::post(timer_.get_executor(), [self = self()] { self->finish(mqtt::errc::write_queue_overflow); });
+    net::post(stream_.get_executor(), [self = self()] { self->finish(mqtt::errc::write_queue_overflow); });
     return;
   }
   // Write at the end of this turn, so that everything queued by the packets
@@ -348,20 +347,22 @@ template <class Stream>
 void stream_connection<Stream>::post_write() {
   if (write_posted_) return;
   write_posted_ = true;
-  net::post(timer_.get_executor(), [self = self()] { self->do_write(); });
+  net::post(stream_.get_executor(), [self = self()] { self->do_write(); });
 }
 
 template <class Stream>
 bool stream_connection<Stream>::writes_held() const {
-  return writes_held_until_ != std::chrono::steady_clock::time_point{} &&
-         std::chrono::steady_clock::now() < writes_held_until_;
+  return hold_ && std::chrono::steady_clock::now() < hold_->expiry();
 }
 
 template <class Stream>
 void stream_connection<Stream>::delay_writes(std::chrono::milliseconds d) {
   if (state_ != state::open || d <= d.zero()) return;
-  writes_held_until_ = std::max(writes_held_until_, std::chrono::steady_clock::now() + d);
-  arm_timer();  // wakes at the end of the hold, then writes
+  const auto until = std::chrono::steady_clock::now() + d;
+  if (hold_ && hold_->expiry() >= until) return;
+  if (!hold_) hold_ = std::make_unique<steady_timer>(stream_.get_executor());
+  hold_->expires_at(until);  // cancels the earlier wait, if any
+  hold_->async_wait([self = self()](const boost::system::error_code& ec) { self->on_hold_ended(ec); });
 }
 
 template <class Stream>

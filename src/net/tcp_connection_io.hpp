@@ -1,6 +1,6 @@
 // stream_connection<Stream>, continued (included by tcp_connection_impl.hpp):
 // the parts that touch the stream (reading, writing in reactor or proactor
-// mode), the timer, and ending the connection.
+// mode), the deadline, and ending the connection.
 #pragma once
 
 namespace hearth {
@@ -186,62 +186,43 @@ void stream_connection<Stream>::on_connected(std::uint16_t keepalive_seconds) {
 
 template <class Stream>
 void stream_connection<Stream>::arm_timer() {
-  auto deadline = keepalive_.next_deadline();
-  if (writes_held()) deadline = deadline ? std::min(*deadline, writes_held_until_) : writes_held_until_;
-  if (!deadline) {
-    if (timer_armed_) timer_.cancel();
-    timer_armed_ = false;
-    return;
-  }
-  // Received bytes only move the deadline later, so a wait that ends earlier
-  // is kept: when it fires, on_timer() arms the timer again.
-  if (timer_armed_ && timer_.expiry() <= *deadline) return;
-  timer_.expires_at(*deadline);  // cancels the earlier wait, if any
-  timer_armed_ = true;
-  wait_timer();
+  const auto deadline = keepalive_.next_deadline();
+  if (!deadline) return ctx_.cancel_deadline(*this);
+  // Received bytes only move the deadline later, so an earlier one is kept:
+  // when it passes, on_deadline() schedules the next.
+  if (transport_context::due_by(*this, *deadline)) return;
+  ctx_.schedule_deadline(*this, *deadline);
 }
 
 template <class Stream>
-void stream_connection<Stream>::wait_timer() {
-  timer_.async_wait(net::bind_allocator(
-      handler_allocator<char, timer_op_size>(timer_memory_),
-      [self = self()](const boost::system::error_code& ec) { self->on_timer(ec); }));
-}
-
-template <class Stream>
-void stream_connection<Stream>::on_timer(const boost::system::error_code& ec) {
-  if (ec == net::error::operation_aborted || state_ == state::closed) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (now < timer_.expiry()) return;  // a stale wait: the timer was re-armed since
-  timer_armed_ = false;
+void stream_connection<Stream>::on_deadline() {
+  if (state_ == state::closed) return;
   if (state_ == state::handshake) {
     ctx_.log().info() << "mqtt " << peer_ << ": no TLS handshake within "
                       << std::chrono::duration_cast<std::chrono::seconds>(ctx_.limits().handshake_timeout).count()
                       << " s, closing";
     return finish(mqtt::errc::connect_timeout);
   }
-  const bool hold_ended = writes_held_until_ != std::chrono::steady_clock::time_point{} && !writes_held();
-  if (hold_ended) {
-    writes_held_until_ = {};
-    if (!waiting_writable_) post_write();
-  }
   if (state_ == state::closing) {
-    if (hold_ended) {
-      // The held writes go out now, within the usual bound.
-      timer_.expires_after(ctx_.limits().flush_timeout);
-      timer_armed_ = true;
-      return wait_timer();
-    }
     ctx_.log().info() << "mqtt " << peer_ << ": could not flush before closing, dropping "
                       << (out_ ? out_->bytes() : 0) << " bytes";
     return finish(close_reason_);
   }
+  const auto now = std::chrono::steady_clock::now();
   if (paused_) keepalive_.on_received(now);  // we are not listening, so silence is ours
   if (keepalive_.expired(now)) {
     ctx_.log().info() << "mqtt " << peer_ << ": " << keepalive_.reason().message() << ", closing";
     return finish(keepalive_.reason());
   }
   arm_timer();
+}
+
+template <class Stream>
+void stream_connection<Stream>::on_hold_ended(const boost::system::error_code& ec) {
+  if (ec == net::error::operation_aborted || state_ == state::closed || !hold_) return;
+  if (std::chrono::steady_clock::now() < hold_->expiry()) return;  // extended since this wait began
+  hold_.reset();
+  if (!waiting_writable_) post_write();
 }
 
 // ---- ending ----------------------------------------------------------------
@@ -253,15 +234,10 @@ void stream_connection<Stream>::close(std::error_code why) {
   close_reason_ = why;
   // partial_ is kept until finish(): close() runs inside the broker's
   // handling of a packet whose fields may still point into it.
-  // From now on the timer bounds the flush instead of the keepalive (after
-  // the writes are held, if they are).
-  if (writes_held()) {
-    timer_.expires_at(writes_held_until_);
-  } else {
-    timer_.expires_after(ctx_.limits().flush_timeout);
-  }
-  timer_armed_ = true;
-  wait_timer();
+  // From now on the deadline bounds the flush instead of the keepalive
+  // (after the writes are held, if they are).
+  const auto flush_from = writes_held() ? hold_->expiry() : std::chrono::steady_clock::now();
+  ctx_.schedule_deadline(*this, flush_from + ctx_.limits().flush_timeout);
   // Finishing is posted even with nothing to flush: close() runs inside a
   // broker call, and finish() calls the broker.
   if (!waiting_writable_) post_write();
@@ -297,8 +273,8 @@ void stream_connection<Stream>::finish(std::error_code why) {
   if (state_ == state::closed) return;
   state_ = state::closed;
   close_stream();
-  timer_.cancel();
-  timer_armed_ = false;
+  ctx_.cancel_deadline(*this);
+  if (hold_) hold_->cancel();
   out_.reset();
   partial_.reset();
   if (registry_index() != no_index) ctx_.remove(*this);

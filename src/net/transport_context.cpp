@@ -44,4 +44,13 @@ void transport_context::close_all(std::error_code why) {
   std::vector<connection_base*>().swap(connections_);
 }
 
+void transport_context::schedule_deadline(deadline_wheel::entry& e, std::chrono::steady_clock::time_point due) {
+  deadlines_.schedule(e, wheel_second(due));
+}
+
+void transport_context::advance_deadlines(std::chrono::steady_clock::time_point now) {
+  // Rounded down: a deadline (rounded up) fires once `now` has passed it.
+  deadlines_.advance(std::chrono::floor<std::chrono::seconds>(now.time_since_epoch()).count());
+}
+
 }  // namespace hearth

@@ -8,7 +8,7 @@
 
 #include "hearth/net/deadline_wheel.hpp"
 
-using hearth::net::deadline_wheel;
+using hearth::deadline_wheel;
 
 namespace {
 

@@ -28,8 +28,10 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
+#include "hearth/core/heap_optional.hpp"
 #include "hearth/core/log.hpp"
 #include "hearth/mqtt/acl.hpp"
 #include "hearth/mqtt/link.hpp"
@@ -69,18 +71,21 @@ struct held_output {
 };
 
 // One connection as the broker sees it.
+// There is one per connection, most of them idle: rarely set fields are
+// heap_optionals and the flags sit together.
 struct client {
   link* transport = nullptr;
   session* sess = nullptr;  // set once CONNECT is accepted
-  bool connected = false;   // CONNECT accepted
-  bool ended = false;       // detached from its session; only on_close remains
-  std::optional<will_message> will;
-  std::optional<std::string> username;
+  core::heap_optional<will_message> will;
+  core::heap_optional<std::string> username;
   std::string client_id;
-  std::uint8_t protocol_level = 4;
   std::vector<session*> blocked_on;  // congested sessions this publisher waits for
-  bool waits_for_memory = false;     // paused by the memory budget
   std::vector<held_output> held;     // waiting for the open batch to commit
+  std::uint32_t registry_index = 0;  // in the broker's clients_
+  std::uint8_t protocol_level = 4;
+  bool connected = false;            // CONNECT accepted
+  bool ended = false;                // detached from its session; only on_close remains
+  bool waits_for_memory = false;     // paused by the memory budget
 };
 
 struct broker_stats {
@@ -273,8 +278,19 @@ private:
   std::optional<acl> acl_;
   persistence* persist_ = nullptr;
   message_meter meter_;  // before everything that holds messages
-  std::unordered_map<client*, std::unique_ptr<client>> clients_;
-  std::unordered_map<std::string, std::unique_ptr<session>> sessions_;
+  // Owned here, one per connection: each client knows its index, so a
+  // vector does (8 bytes each, where a hash map's node costs 32).
+  std::vector<std::unique_ptr<client>> clients_;
+  // Sessions by client id, the key being the session's own id (a set, so
+  // the id is not stored twice).
+  struct session_id {
+    using is_transparent = void;
+    static std::string_view of(std::string_view id) noexcept { return id; }
+    static std::string_view of(const std::unique_ptr<session>& s) noexcept { return s->client_id(); }
+    std::size_t operator()(const auto& k) const noexcept { return std::hash<std::string_view>{}(of(k)); }
+    bool operator()(const auto& a, const auto& b) const noexcept { return of(a) == of(b); }
+  };
+  std::unordered_set<std::unique_ptr<session>, session_id, session_id> sessions_;
   topic_tree tree_;
   retained_store retained_;
   broker_stats stats_;

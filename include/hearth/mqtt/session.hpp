@@ -21,7 +21,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hearth/core/heap_optional.hpp"
 #include "hearth/mqtt/message.hpp"
+#include "hearth/mqtt/packet_id_map.hpp"
 
 namespace hearth::mqtt {
 
@@ -56,7 +58,7 @@ struct flight {
 class session {
 public:
   session(std::string client_id, bool clean, message_meter* meter = nullptr)
-      : client_id_(std::move(client_id)), clean_(clean), meter_(meter) {}
+      : client_id_(std::move(client_id)), meter_(meter), clean_(clean) {}
   ~session();
   session(const session&) = delete;
   session& operator=(const session&) = delete;
@@ -100,13 +102,14 @@ public:
   // id. They are routed on release; a PUBLISH re-sent under the same id
   // before that replaces the stored one. A null message was refused (ACL) and
   // only its id is kept, so that the exchange completes as usual.
-  std::unordered_map<std::uint16_t, message_ptr> incoming_qos2;
+  packet_id_map<message_ptr> incoming_qos2;
 
   // --- backpressure (managed by the broker, see backpressure.cpp) ------------
   std::vector<client*> blocked_publishers;  // paused until this queue drains
-  bool congested = false;                   // queue past its high-water mark
-  bool lossy = false;  // stalled past the timeout: drops instead of blocking until drained
   std::chrono::steady_clock::time_point congested_since{};
+  bool congested = false;  // queue past its high-water mark
+  bool lossy = false;      // stalled past the timeout: drops instead of blocking until drained
+  std::uint8_t match_qos = 0;  // scratch for route(), with match_epoch below
 
   // --- restoring from a persistence layer (before any connection) -------------
   // A flight as it was stored: not yet sent on the coming connection, so it
@@ -118,11 +121,10 @@ public:
   // The live connection, if any.
   client* connection = nullptr;
   // Who subscribed, for read-ACL checks of deliveries while the client is away.
-  std::optional<std::string> username;
+  core::heap_optional<std::string> username;
 
   // Scratch space for folding overlapping subscriptions during one routing.
   std::uint64_t match_epoch = 0;
-  std::uint8_t match_qos = 0;
 
 private:
   std::uint16_t next_packet_id() noexcept;
@@ -137,7 +139,6 @@ private:
   }
 
   std::string client_id_;
-  bool clean_;
   // An idle session must cost little memory: a std::deque allocates its map
   // and a first 512-byte block when constructed, so the window is a vector
   // (it holds at most max_inflight entries) and the queue exists only while
@@ -147,9 +148,10 @@ private:
   std::unique_ptr<std::deque<delivery>> queue_;
   std::size_t queued_bytes_ = 0;
   std::uint64_t dropped_ = 0;
-  std::uint16_t last_packet_id_ = 0;
   std::uint64_t last_seq_ = 0;
   message_meter* meter_ = nullptr;
+  std::uint16_t last_packet_id_ = 0;
+  bool clean_;
 };
 
 }  // namespace hearth::mqtt

@@ -22,7 +22,7 @@
 #include <cstdint>
 #include <memory>
 
-namespace hearth::net {
+namespace hearth {
 
 class deadline_wheel {
  public:
@@ -79,4 +79,4 @@ class deadline_wheel {
   bool started_ = false;
 };
 
-}  // namespace hearth::net
+}  // namespace hearth

@@ -23,8 +23,8 @@
 // mode): the connection waits for readability with no buffer of its own,
 // then reads non-blocking into the transport_context's shared buffer, and
 // writes with non-blocking gather writes straight from the queue. An idle
-// TCP connection thus costs its socket, its timer, one pending wait of each,
-// and this object. Other streams (proactor mode) read with async_read_some
+// TCP connection thus costs its socket, one pending wait for readability, and
+// this object (its deadline is a node on the transport's timing wheel). Other streams (proactor mode) read with async_read_some
 // into a buffer of their own and write a copy of the queue's front with one
 // async_write at a time, since their bytes pass through an encoder anyway.
 //
@@ -41,9 +41,11 @@
 // inside a broker->link call). delay_writes() holds every write back for a
 // while (a refused login from an address that keeps failing).
 //
-// Deadlines: one timer, armed for the TLS handshake, then from an
-// mqtt::keepalive (connect deadline, then 1.5 x keepalive), and on close the
-// bound on flushing what is queued.
+// Deadlines: one entry on the transport_context's timing wheel (one-second
+// resolution), scheduled for the TLS handshake, then from an mqtt::keepalive
+// (connect deadline, then 1.5 x keepalive), and on close the bound on
+// flushing what is queued. Only delay_writes(), which is rare (refused
+// logins) and wants millisecond precision, makes a timer of its own.
 //
 // Lifetime: kept alive by its pending operations (enable_shared_from_this);
 // broker::on_close is called exactly once, from a handler, when it ends.
@@ -63,6 +65,7 @@
 #include "hearth/mqtt/keepalive.hpp"
 #include "hearth/mqtt/link.hpp"
 #include "hearth/mqtt/outbound_queue.hpp"
+#include "hearth/net/deadline_wheel.hpp"
 #include "hearth/net/handler_memory.hpp"
 #include "hearth/net/net.hpp"
 
@@ -75,8 +78,8 @@ namespace hearth {
 class transport_context;
 
 // What the transport_context's registry knows of a connection, whatever its
-// stream.
-class connection_base : public mqtt::link {
+// stream; its deadline is an entry on the context's wheel.
+class connection_base : public mqtt::link, public deadline_wheel::entry {
 public:
   static constexpr std::uint32_t no_index = std::numeric_limits<std::uint32_t>::max();
 
@@ -174,20 +177,20 @@ private:
   bool over_soft_limit() const;
   bool writes_held() const;
 
+  // Schedules the keepalive (or connect) deadline, keeping an earlier one.
   void arm_timer();
-  void wait_timer();
-  void on_timer(const boost::system::error_code& ec);
+  void on_deadline() override;
+  void on_hold_ended(const boost::system::error_code& ec);
 
   void fail(const boost::system::error_code& ec, const char* what);
   // Closes the stream and reports the end to the broker, once.
   void finish(std::error_code why);
   void close_stream();
 
-  // The sizes of the read wait and timer wait operations with Boost 1.81 on
-  // x86-64 (measured); with another Boost a larger operation falls back to
-  // the heap, costing memory but nothing else.
+  // The size of the read wait operation with Boost 1.81 on x86-64
+  // (measured); with another Boost a larger operation falls back to the
+  // heap, costing memory but nothing else.
   static constexpr std::size_t wait_op_size = 104;
-  static constexpr std::size_t timer_op_size = 88;
   // Proactor mode only: its own read buffer, the bytes of the write in
   // flight (copied out of the queue, which may move them while it waits),
   // and the client certificate's name. A plain TCP connection has none.
@@ -201,9 +204,7 @@ private:
 
   transport_context& ctx_;
   Stream stream_;
-  steady_timer timer_;
   handler_memory<wait_op_size> wait_memory_;
-  handler_memory<timer_op_size> timer_memory_;
   mqtt::client* client_ = nullptr;
   mqtt::keepalive keepalive_;
   std::unique_ptr<mqtt::outbound_queue> out_;  // null while nothing is queued
@@ -211,7 +212,7 @@ private:
   [[no_unique_address]] std::conditional_t<reactor, no_buffers, async_buffers> async_;
   std::string peer_;
   std::error_code close_reason_;
-  std::chrono::steady_clock::time_point writes_held_until_{};
+  std::unique_ptr<steady_timer> hold_;  // delay_writes(): writes wait until it expires
   state state_ = state::open;
   mutable bool backlog_seen_ = false;  // the broker saw backlogged(): tell it when drained
   bool paused_ = false;        // the broker asked us to stop dispatching (backpressure)
@@ -219,7 +220,6 @@ private:
   bool wait_pending_ = false;  // a wait for readability (or an async read) is in flight
   bool write_posted_ = false;
   bool waiting_writable_ = false;  // reactor: waiting for writability; proactor: a write in flight
-  bool timer_armed_ = false;
   bool overflowed_ = false;
 };
 

@@ -11,10 +11,17 @@
 // The registry holds non-owning pointers: a connection lives as long as one
 // of its asynchronous operations holds it, and leaves the registry when it
 // ends.
+//
+// Deadlines (TLS handshake, CONNECT, keepalive, flushing on close) live on
+// one timing wheel of one-second slots instead of a timer per connection:
+// the owner calls advance_deadlines() once a second (app's tick), and an idle
+// connection costs an intrusive list node instead of a timer, its queue
+// entry and a pending wait.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -25,6 +32,7 @@
 #include "hearth/core/log.hpp"
 #include "hearth/mqtt/broker.hpp"
 #include "hearth/mqtt/outbound_queue.hpp"
+#include "hearth/net/deadline_wheel.hpp"
 
 namespace hearth {
 
@@ -62,7 +70,8 @@ public:
   void remove(connection_base& c) noexcept;
   std::size_t size() const noexcept { return connections_.size(); }
 
-  // A paused connection (backpressure) has no operation pending that would
+  // A paused connection (backpressure), or one that stopped reading while
+  // the broker holds its close back, has no operation pending that would
   // keep it alive, so the context owns it until it is resumed or ends.
   void keep_alive_while_paused(std::shared_ptr<connection_base> c);
   void release_paused(connection_base& c) noexcept;
@@ -70,7 +79,23 @@ public:
   // Ends every connection now, reporting each to the broker (shutdown).
   void close_all(std::error_code why);
 
+  // `c`'s deadline is `due` (it is told through on_deadline() at most about
+  // two seconds later); replaces the one it had. Deadlines are whole seconds
+  // on the wheel, rounded up, so none fires early.
+  void schedule_deadline(deadline_wheel::entry& e, std::chrono::steady_clock::time_point due);
+  void cancel_deadline(deadline_wheel::entry& e) noexcept { deadlines_.cancel(e); }
+  // Whether `e`'s scheduled deadline is at or before `due` (rounded as above).
+  static bool due_by(const deadline_wheel::entry& e, std::chrono::steady_clock::time_point due) noexcept {
+    return e.scheduled() && e.due() <= wheel_second(due);
+  }
+  // Fires the deadlines that have passed at `now`; call about once a second.
+  void advance_deadlines(std::chrono::steady_clock::time_point now);
+
 private:
+  static std::int64_t wheel_second(std::chrono::steady_clock::time_point t) noexcept {
+    return std::chrono::ceil<std::chrono::seconds>(t.time_since_epoch()).count();
+  }
+
   mqtt::broker& broker_;
   core::logger& log_;
   connection_limits limits_;
@@ -78,6 +103,7 @@ private:
   std::string header_scratch_;
   std::vector<connection_base*> connections_;  // each knows its index
   std::unordered_map<connection_base*, std::shared_ptr<connection_base>> paused_;
+  deadline_wheel deadlines_{64};
 };
 
 }  // namespace hearth
