@@ -59,6 +59,7 @@ app::app(core::config cfg, core::logger& log)
       signals_(ioc_.get_executor(), SIGINT, SIGTERM),
       reload_signal_(ioc_.get_executor(), SIGHUP),
       tick_(ioc_.get_executor()) {
+  transport_.set_poller(poller_);
   std::error_code ec;
   std::filesystem::create_directories(cfg_.data_dir, ec);
   if (ec) throw std::runtime_error("cannot create the data directory " + cfg_.data_dir + ": " + ec.message());
@@ -287,6 +288,7 @@ void app::stop() {
   if (demo_) demo_->stop();
   if (site_) site_->stop();
   transport_.close_all(std::make_error_code(std::errc::operation_canceled));
+  poller_.stop();
   if (web_) web_->stop();
   tick_.cancel();
   commit_timer_.cancel();  // run() commits what is left
@@ -299,7 +301,10 @@ void app::arm_tick() {
   const auto now = std::chrono::steady_clock::now();
   transport_.advance_deadlines(now);  // connect, keepalive and flush deadlines
   broker_.tick(now);                  // $SYS, when due
-  tick_.expires_after(std::chrono::seconds(1));
+  // On whole seconds of the clock, just after the wheel's slots turn: a
+  // deadline then fires less than a second after it passed.
+  const auto second = std::chrono::floor<std::chrono::seconds>(now.time_since_epoch());
+  tick_.expires_at(std::chrono::steady_clock::time_point(second + std::chrono::seconds(1)));
   tick_.async_wait([this](const boost::system::error_code& ec) {
     if (!ec && !stopping_) arm_tick();
   });

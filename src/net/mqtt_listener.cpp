@@ -83,7 +83,14 @@ void mqtt_listener::on_accept(const boost::system::error_code& ec, tcp_socket so
   } else if (tls_) {
     tls_->start(std::move(socket), ctx_);
   } else {
-    std::make_shared<tcp_connection>(std::move(socket), ctx_)->run();
+    // Off Asio's reactor: the connection waits on the transport's poller.
+    boost::system::error_code rec;
+    const int fd = socket.release(rec);
+    if (rec) {
+      ctx_.log().warn() << "mqtt listener " << to_string(bound_) << ": " << rec.message();
+    } else {
+      std::make_shared<tcp_connection>(raw_tcp(fd), ctx_)->run();
+    }
   }
   do_accept();
 }

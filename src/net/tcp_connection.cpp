@@ -1,9 +1,9 @@
 // stream_connection over plain TCP (reactor mode): the one instantiation of
-// the connection template for tcp_socket.
+// the connection template for raw_tcp.
 #include "tcp_connection_impl.hpp"
 
 namespace hearth {
 
-template class stream_connection<tcp_socket>;
+template class stream_connection<raw_tcp>;
 
 }  // namespace hearth

@@ -9,7 +9,6 @@
 #include <span>
 #include <utility>
 
-#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
@@ -60,15 +59,30 @@ stream_connection<Stream>::~stream_connection() {
 }
 
 template <class Stream>
+executor stream_connection<Stream>::exec() {
+  if constexpr (reactor) {
+    return ctx_.poller().get_executor();
+  } else {
+    return stream_.get_executor();
+  }
+}
+
+template <class Stream>
 void stream_connection<Stream>::run() {
   if constexpr (reactor) {
     boost::system::error_code ec;
-    stream_.set_option(tcp::no_delay(true), ec);  // MQTT packets are small and latency matters
-    stream_.non_blocking(true, ec);
+    stream_.prepare(ec);
     if (ec) {
       ctx_.log().warn() << "mqtt " << peer_ << ": cannot make the socket non-blocking: " << ec.message();
       return;  // the socket closes with this object; the broker never knew it
     }
+    try {
+      ctx_.poller().add(stream_.fd(), *this, fd_poller::none);
+    } catch (const std::system_error& e) {
+      ctx_.log().warn() << "mqtt " << peer_ << ": " << e.what();
+      return;
+    }
+    async_.registered = self();  // the poller holds a plain pointer
   }
   ctx_.add(*this);
   if constexpr (detail::handshaking_stream<Stream>) {
@@ -240,7 +254,7 @@ void stream_connection<Stream>::resume_reading() {
   resume_pending_ = true;
   // Called from inside the broker: dispatching what is held must wait. The
   // posted handler owns the connection from here.
-  net::post(stream_.get_executor(), [self = self()] { self->on_resumed(); });
+  net::post(exec(), [self = self()] { self->on_resumed(); });
   ctx_.release_paused(*this);
 }
 
@@ -335,7 +349,7 @@ void stream_connection<Stream>::queued() {
     overflowed_ = true;
     ctx_.log().info() << "mqtt " << peer_ << ": write queue over " << out_->limits().hard_bytes
                       << " bytes (the client does not read), disconnecting";
-    net::post(stream_.get_executor(), [self = self()] { self->finish(mqtt::errc::write_queue_overflow); });
+    net::post(exec(), [self = self()] { self->finish(mqtt::errc::write_queue_overflow); });
     return;
   }
   // Write at the end of this turn, so that everything queued by the packets
@@ -347,7 +361,7 @@ template <class Stream>
 void stream_connection<Stream>::post_write() {
   if (write_posted_) return;
   write_posted_ = true;
-  net::post(stream_.get_executor(), [self = self()] { self->do_write(); });
+  net::post(exec(), [self = self()] { self->do_write(); });
 }
 
 template <class Stream>
@@ -360,7 +374,7 @@ void stream_connection<Stream>::delay_writes(std::chrono::milliseconds d) {
   if (state_ != state::open || d <= d.zero()) return;
   const auto until = std::chrono::steady_clock::now() + d;
   if (hold_ && hold_->expiry() >= until) return;
-  if (!hold_) hold_ = std::make_unique<steady_timer>(stream_.get_executor());
+  if (!hold_) hold_ = std::make_unique<steady_timer>(exec());
   hold_->expires_at(until);  // cancels the earlier wait, if any
   hold_->async_wait([self = self()](const boost::system::error_code& ec) { self->on_hold_ended(ec); });
 }

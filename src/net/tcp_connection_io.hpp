@@ -11,11 +11,44 @@ template <class Stream>
 void stream_connection<Stream>::do_wait_readable() {
   if constexpr (reactor) {
     wait_pending_ = true;
-    stream_.async_wait(tcp_socket::wait_read,
-                       net::bind_allocator(handler_allocator<char, wait_op_size>(wait_memory_),
-                                           [self = self()](const boost::system::error_code& ec) {
-                                             self->on_readable(ec);
-                                           }));
+    update_interest();
+  }
+}
+
+template <class Stream>
+void stream_connection<Stream>::update_interest() {
+  if constexpr (reactor) {
+    if (state_ == state::closed) return;
+    const std::uint8_t want = (wait_pending_ ? fd_poller::read : 0) | (waiting_writable_ ? fd_poller::write : 0);
+    if (want == async_.interest) return;
+    async_.interest = want;
+    ctx_.poller().set(stream_.fd(), *this, want);
+  }
+}
+
+template <class Stream>
+void stream_connection<Stream>::on_ready(std::uint32_t events) {
+  if constexpr (reactor) {
+    const auto keep = self();  // finish() may drop the registration's reference
+    const bool failed = events & (EPOLLERR | EPOLLHUP);
+    if (waiting_writable_ && (events & EPOLLOUT || failed)) on_writable({});
+    if (state_ != state::closed && wait_pending_ && (events & EPOLLIN || failed)) on_readable({});
+    if (state_ == state::closed) return;
+    if (failed && !wait_pending_ && !waiting_writable_) {
+      // Not reading (paused, closing) and the socket is dead: level-triggered
+      // errors would come back at once, so end it now.
+      int err = 0;
+      socklen_t len = sizeof err;
+      ::getsockopt(stream_.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
+      return fail(err ? boost::system::error_code(err, boost::system::system_category())
+                      : boost::system::error_code(net::error::connection_reset),
+                  "socket");
+    }
+    // Readiness that is not wanted any more (reading stopped) is switched
+    // off here, so that it does not come back.
+    update_interest();
+  } else {
+    (void)events;
   }
 }
 
@@ -33,7 +66,7 @@ void stream_connection<Stream>::on_readable(const boost::system::error_code& ec)
     std::size_t total = 0;
     for (;;) {
       boost::system::error_code rec;
-      const std::size_t n = stream_.read_some(net::buffer(buf.data(), buf.size()), rec);
+      const std::size_t n = stream_.read_some(buf.data(), buf.size(), rec);
       if (rec == net::error::would_block || rec == net::error::try_again) break;
       if (rec) return fail(rec, "read");  // eof included: the peer is gone
       received(n);
@@ -57,7 +90,7 @@ void stream_connection<Stream>::read_while_paused() {
       if (held >= paused_hold_limit) return;  // TCP now pushes back on the client
       boost::system::error_code rec;
       const std::size_t want = std::min(buf.size(), paused_hold_limit - held);
-      const std::size_t n = stream_.read_some(net::buffer(buf.data(), want), rec);
+      const std::size_t n = stream_.read_some(buf.data(), want, rec);
       if (rec == net::error::would_block || rec == net::error::try_again) break;
       if (rec) return fail(rec, "read");
       received(n);
@@ -126,8 +159,7 @@ void stream_connection<Stream>::do_write() {
       const std::size_t n = stream_.write_some(std::span<const net::const_buffer>(pieces.data(), count), ec);
       if (ec == net::error::would_block || ec == net::error::try_again) {
         waiting_writable_ = true;
-        stream_.async_wait(tcp_socket::wait_write,
-                           [self = self()](const boost::system::error_code& e) { self->on_writable(e); });
+        update_interest();  // on_ready() calls on_writable()
         return;
       }
       if (ec) return fail(ec, "write");
@@ -260,9 +292,8 @@ void stream_connection<Stream>::fail(const boost::system::error_code& ec, const 
 template <class Stream>
 void stream_connection<Stream>::close_stream() {
   if constexpr (reactor) {
-    boost::system::error_code ignored;
-    stream_.shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close(ignored);  // pending operations end with operation_aborted
+    ctx_.poller().remove(stream_.fd(), *this);
+    stream_.close();
   } else {
     stream_.close();
   }
@@ -271,14 +302,15 @@ void stream_connection<Stream>::close_stream() {
 template <class Stream>
 void stream_connection<Stream>::finish(std::error_code why) {
   if (state_ == state::closed) return;
+  const auto keep = self();  // the last reference may go below
   state_ = state::closed;
   close_stream();
+  if constexpr (reactor) async_.registered.reset();
   ctx_.cancel_deadline(*this);
   if (hold_) hold_->cancel();
   out_.reset();
   partial_.reset();
   if (registry_index() != no_index) ctx_.remove(*this);
-  const auto keep = self();  // release_paused may drop the last reference
   ctx_.release_paused(*this);
   // on_close frees the client, and may call close() on this link: ignored now.
   if (mqtt::client* c = std::exchange(client_, nullptr)) ctx_.broker().on_close(*c, why);

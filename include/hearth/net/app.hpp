@@ -102,6 +102,7 @@ private:
   // Declared after what its pending handlers refer to, so that destroying it
   // (and them) happens while the broker and the transport context still exist.
   net::io_context ioc_{1};
+  fd_poller poller_{ioc_.get_executor()};  // the plain TCP connections' readiness
   std::vector<std::shared_ptr<mqtt_listener>> listeners_;
   net::basic_signal_set<executor> signals_;
   net::basic_signal_set<executor> reload_signal_;

@@ -19,12 +19,14 @@
 //    `std::string certificate_name() const`, a verified client identity.
 //  - then `std::make_shared<stream_connection<your_stream>>(std::move(s), ctx)->run()`.
 //
-// Plain TCP (tcp_socket) is special-cased for memory and speed (reactor
-// mode): the connection waits for readability with no buffer of its own,
-// then reads non-blocking into the transport_context's shared buffer, and
-// writes with non-blocking gather writes straight from the queue. An idle
-// TCP connection thus costs its socket, one pending wait for readability, and
-// this object (its deadline is a node on the transport's timing wheel). Other streams (proactor mode) read with async_read_some
+// Plain TCP (raw_tcp) is special-cased for memory and speed (reactor mode):
+// the socket is a bare descriptor on the transport's fd_poller (epoll,
+// level-triggered), not on Asio's reactor; the connection waits for
+// readability with no buffer of its own, then reads non-blocking into the
+// transport_context's shared buffer, and writes with non-blocking gather
+// writes straight from the queue. An idle TCP connection thus costs its
+// kernel socket and this object (its deadline is a node on the transport's
+// timing wheel); it owns itself while registered with the poller. Other streams (proactor mode) read with async_read_some
 // into a buffer of their own and write a copy of the queue's front with one
 // async_write at a time, since their bytes pass through an encoder anyway.
 //
@@ -66,7 +68,8 @@
 #include "hearth/mqtt/link.hpp"
 #include "hearth/mqtt/outbound_queue.hpp"
 #include "hearth/net/deadline_wheel.hpp"
-#include "hearth/net/handler_memory.hpp"
+#include "hearth/net/fd_poller.hpp"
+#include "hearth/net/raw_tcp.hpp"
 #include "hearth/net/net.hpp"
 
 namespace hearth::mqtt {
@@ -97,10 +100,11 @@ protected:
 
 template <class Stream>
 class stream_connection final : public connection_base,
+                                public fd_poller::watcher,
                                 public std::enable_shared_from_this<stream_connection<Stream>> {
 public:
   // The plain TCP socket is read and written in reactor mode (see above).
-  static constexpr bool reactor = std::is_same_v<Stream, tcp_socket>;
+  static constexpr bool reactor = std::is_same_v<Stream, raw_tcp>;
 
   stream_connection(Stream stream, transport_context& ctx);
   ~stream_connection() override;
@@ -133,6 +137,12 @@ private:
   };
 
   std::shared_ptr<stream_connection> self() { return this->shared_from_this(); }
+  executor exec();
+
+  // Reactor mode: readiness from the poller, and telling it what we wait for
+  // (wait_pending_: readable; waiting_writable_: writable).
+  void on_ready(std::uint32_t events) override;
+  void update_interest();
 
   void start_mqtt();
   void on_handshake(const boost::system::error_code& ec);
@@ -187,10 +197,6 @@ private:
   void finish(std::error_code why);
   void close_stream();
 
-  // The size of the read wait operation with Boost 1.81 on x86-64
-  // (measured); with another Boost a larger operation falls back to the
-  // heap, costing memory but nothing else.
-  static constexpr std::size_t wait_op_size = 104;
   // Proactor mode only: its own read buffer, the bytes of the write in
   // flight (copied out of the queue, which may move them while it waits),
   // and the client certificate's name. A plain TCP connection has none.
@@ -200,16 +206,20 @@ private:
     std::string write;
     std::string certificate_name;
   };
-  struct no_buffers {};
+  // Reactor mode: itself, while registered with the poller (which holds
+  // plain pointers), and what it last asked the poller for.
+  struct reactor_state {
+    std::shared_ptr<stream_connection> registered;
+    std::uint8_t interest = fd_poller::none;
+  };
 
   transport_context& ctx_;
   Stream stream_;
-  handler_memory<wait_op_size> wait_memory_;
   mqtt::client* client_ = nullptr;
   mqtt::keepalive keepalive_;
   std::unique_ptr<mqtt::outbound_queue> out_;  // null while nothing is queued
   std::unique_ptr<std::string> partial_;  // an incomplete packet's bytes, usually none
-  [[no_unique_address]] std::conditional_t<reactor, no_buffers, async_buffers> async_;
+  std::conditional_t<reactor, reactor_state, async_buffers> async_;
   std::string peer_;
   std::error_code close_reason_;
   std::unique_ptr<steady_timer> hold_;  // delay_writes(): writes wait until it expires
@@ -223,7 +233,7 @@ private:
   bool overflowed_ = false;
 };
 
-using tcp_connection = stream_connection<tcp_socket>;
-extern template class stream_connection<tcp_socket>;
+using tcp_connection = stream_connection<raw_tcp>;
+extern template class stream_connection<raw_tcp>;
 
 }  // namespace hearth

@@ -33,6 +33,7 @@
 #include "hearth/mqtt/broker.hpp"
 #include "hearth/mqtt/outbound_queue.hpp"
 #include "hearth/net/deadline_wheel.hpp"
+#include "hearth/net/fd_poller.hpp"
 
 namespace hearth {
 
@@ -61,6 +62,11 @@ public:
   const connection_limits& limits() const noexcept { return limits_; }
   // SIGHUP: applies to connections accepted from now on.
   void set_limits(const connection_limits& l) { limits_ = l; }
+
+  // Where plain TCP connections wait for readiness (set once, before the
+  // first connection).
+  void set_poller(fd_poller& p) noexcept { poller_ = &p; }
+  fd_poller& poller() noexcept { return *poller_; }
 
   // Scratch space valid until the caller's handler returns.
   std::span<char> read_buffer() noexcept { return {read_buffer_.get(), read_buffer_size}; }
@@ -104,6 +110,7 @@ private:
   std::vector<connection_base*> connections_;  // each knows its index
   std::unordered_map<connection_base*, std::shared_ptr<connection_base>> paused_;
   deadline_wheel deadlines_{64};
+  fd_poller* poller_ = nullptr;
 };
 
 }  // namespace hearth
