@@ -2,6 +2,9 @@
 // (web/api_site.hpp).
 #include <map>
 #include <set>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include <boost/json/array.hpp>
 
@@ -21,6 +24,9 @@ namespace {
 
 constexpr std::size_t max_filters_per_socket = 16;
 constexpr std::size_t max_filters = 256;
+
+// The room of the Socket.IO connections opened with one login session.
+std::string session_room(std::string_view session_id) { return "session:" + std::string(session_id); }
 
 // The house as the REST API sees it.
 class house_adapter final : public house_port {
@@ -82,9 +88,23 @@ void site_state::start() {
     if (!who) return sio::refusal{"login required"};
     s.data()["user"] = who->user;
     s.data()["role"] = to_string(who->role);
+    s.data()["session"] = who->session;  // empty for an API token
     return std::nullopt;
   });
-  root.on_connection([](sio::socket& s) { s.join("house"); });
+  root.on_connection([](sio::socket& s) {
+    s.join("house");
+    if (const auto& session = s.data().at("session").as_string(); !session.empty())
+      s.join(session_room(session));
+  });
+  // A logout (or a deleted user) ends the live connections of the session
+  // too: they would otherwise go on receiving the house's events.
+  sessions_.on_ended([this](const std::string& id) {
+    const auto* members = io_.of("/").rooms().members(session_room(id));
+    if (!members) return;
+    const std::vector<std::string> sids(members->begin(), members->end());
+    for (const auto& sid : sids)
+      if (sio::socket* s = io_.of("/").find(sid)) s->disconnect(true);
+  });
   root.on_disconnect([this](sio::socket& s, std::string_view) { drop_socket(s.id()); });
   root.on("command", [this](sio::socket& s, sio::event& e) {
     auto ack = e.ack;

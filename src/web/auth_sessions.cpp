@@ -59,10 +59,19 @@ const web_session* session_store::find(std::string_view id, auth_clock::time_poi
   return &it->second;
 }
 
-bool session_store::remove(std::string_view id) { return sessions_.erase(std::string(id)) > 0; }
+bool session_store::remove(std::string_view id) {
+  const std::string key(id);
+  if (sessions_.erase(key) == 0) return false;
+  if (on_ended_) on_ended_(key);
+  return true;
+}
 
 std::size_t session_store::remove_user(std::string_view user) {
-  return std::erase_if(sessions_, [&](const auto& kv) { return kv.second.user == user; });
+  std::vector<std::string> ended;
+  for (const auto& [id, s] : sessions_)
+    if (s.user == user) ended.push_back(id);
+  for (const auto& id : ended) remove(id);
+  return ended.size();
 }
 
 std::size_t session_store::expire(auth_clock::time_point now) {

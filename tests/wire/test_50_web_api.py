@@ -211,6 +211,41 @@ def test_reading_event_with_its_room(site):
         c.disconnect()
 
 
+def live_socket(site, session):
+    c = socketio.Client(reconnection=False)
+    ended = threading.Event()
+    c.on("disconnect", lambda *args: ended.set())
+    c.connect(site.base, socketio_path="/socket.io/", transports=["websocket"],
+              headers={"Cookie": "hearth_session=" + session.cookies["hearth_session"]}, wait_timeout=5)
+    return c, ended
+
+
+def test_logout_and_user_deletion_end_live_sockets(site):
+    # The session's Socket.IO connection would otherwise go on receiving the
+    # house's events after the user logged out, or after an admin deleted them.
+    admin = login(site)
+    other = login(site)  # a second session of the same user stays connected
+    c, ended = live_socket(site, admin)
+    c2, ended2 = live_socket(site, other)
+    try:
+        r = admin.post(site.base + "/api/logout", timeout=10)
+        assert r.status_code == 200, r.text
+        assert ended.wait(5), "the logged-out session's socket is still connected"
+        assert not ended2.wait(0.5) and c2.connected
+        assert other.get(site.base + "/api/me", timeout=10).status_code == 200
+
+        assert other.post(site.base + "/api/users", json={"username": "guest", "password": "guest-password",
+                                                          "role": "member"}, timeout=10).status_code == 200
+        guest = login(site, "guest", "guest-password")
+        g, guest_ended = live_socket(site, guest)
+        assert other.delete(site.base + "/api/users/guest", timeout=10).status_code == 200
+        assert guest_ended.wait(5), "a deleted user's socket is still connected"
+        assert not ended2.is_set()
+    finally:
+        c.disconnect()
+        c2.disconnect()
+
+
 def test_first_start_prints_a_one_time_password(start_hearthd):
     h = start_hearthd(args=["--http", "127.0.0.1:0"])
     first = re.compile(r"first start: open (http://127\.0\.0\.1:\d+/) and log in as admin with password (\w+)")

@@ -19,6 +19,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -60,6 +61,11 @@ public:
   bool remove(std::string_view id);
   // Ends every session of `user` (deleted user); returns how many.
   std::size_t remove_user(std::string_view user);
+  // Told the id of every session ended by remove() or remove_user() (a
+  // logout, a deleted user), so that what it opened (live Socket.IO
+  // connections) ends with it. Not for expiry: a dashboard left open keeps
+  // its live connection.
+  void on_ended(std::function<void(const std::string& id)> f) { on_ended_ = std::move(f); }
   // Drops expired sessions; returns how many.
   std::size_t expire(auth_clock::time_point now);
 
@@ -69,6 +75,7 @@ public:
 private:
   session_limits limits_;
   std::unordered_map<std::string, web_session> sessions_;
+  std::function<void(const std::string& id)> on_ended_;
 };
 
 struct login_limits {
