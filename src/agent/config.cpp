@@ -3,59 +3,16 @@
 
 #include <charconv>
 #include <set>
-#include <sstream>
-#include <toml++/toml.h>
+
+#include "hearth/core/toml_reader.hpp"
 
 namespace hearth::agent {
 namespace {
 
 using core::config_error;
+using core::toml_reader;
 
-class reader {
-public:
-  explicit reader(std::string_view origin) : origin_(origin) {}
-
-  [[noreturn]] void fail(const toml::node& n, std::string_view key, std::string_view what) const {
-    std::ostringstream msg;
-    msg << origin_;
-    if (n.source().begin.line > 0) msg << ':' << n.source().begin.line;
-    msg << ": " << key << ": " << what;
-    throw config_error(msg.str());
-  }
-  std::string string(const toml::node& n, std::string_view key) const {
-    const auto* v = n.as_string();
-    if (!v) fail(n, key, "expected a string");
-    return v->get();
-  }
-  bool boolean(const toml::node& n, std::string_view key) const {
-    const auto* v = n.as_boolean();
-    if (!v) fail(n, key, "expected true or false");
-    return v->get();
-  }
-  std::int64_t integer(const toml::node& n, std::string_view key, std::int64_t min, std::int64_t max) const {
-    const auto* v = n.as_integer();
-    if (!v) fail(n, key, "expected an integer");
-    if (v->get() < min || v->get() > max)
-      fail(n, key, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    return v->get();
-  }
-  double number(const toml::node& n, std::string_view key) const {
-    if (const auto* i = n.as_integer()) return static_cast<double>(i->get());
-    const auto* f = n.as_floating_point();
-    if (!f) fail(n, key, "expected a number");
-    return f->get();
-  }
-  const toml::table& table(const toml::node& n, std::string_view key) const {
-    const auto* t = n.as_table();
-    if (!t) fail(n, key, "expected a table");
-    return *t;
-  }
-
-private:
-  std::string_view origin_;
-};
-
-void apply_central(central_config& c, const toml::table& t, const reader& r) {
+void apply_central(central_config& c, const toml::table& t, const toml_reader& r) {
   for (const auto& [k, node] : t) {
     const std::string key = "central." + std::string(k.str());
     const std::string_view name = k.str();
@@ -75,7 +32,7 @@ void apply_central(central_config& c, const toml::table& t, const reader& r) {
   }
 }
 
-hal::line_address& line_of(const toml::table& t, const reader& r, std::string_view where, hal::line_address& a) {
+hal::line_address& line_of(const toml::table& t, const toml_reader& r, std::string_view where, hal::line_address& a) {
   const auto* chip = t.get("chip");
   const auto* line = t.get("line");
   if (!chip || !line) r.fail(t, where, "needs chip (the GPIO chip's label) and line (the offset on it)");
@@ -85,7 +42,7 @@ hal::line_address& line_of(const toml::table& t, const reader& r, std::string_vi
   return a;
 }
 
-sensor_config parse_sensor(const toml::table& t, std::size_t index, const reader& r) {
+sensor_config parse_sensor(const toml::table& t, std::size_t index, const toml_reader& r) {
   const std::string where = "sensor[" + std::to_string(index) + "]";
   sensor_config s;
   const auto* type = t.get("type");
@@ -126,7 +83,7 @@ sensor_config parse_sensor(const toml::table& t, std::size_t index, const reader
   return s;
 }
 
-actuator_config parse_actuator(const toml::table& t, std::size_t index, const reader& r) {
+actuator_config parse_actuator(const toml::table& t, std::size_t index, const toml_reader& r) {
   const std::string where = "actuator[" + std::to_string(index) + "]";
   actuator_config a;
   for (const auto& [k, node] : t) {
@@ -150,15 +107,8 @@ actuator_config parse_actuator(const toml::table& t, std::size_t index, const re
 }  // namespace
 
 void apply_toml(agent_config& cfg, std::string_view toml_text, std::string_view origin) {
-  toml::table doc;
-  try {
-    doc = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << origin << ':' << e.source().begin.line << ':' << e.source().begin.column << ": " << e.description();
-    throw config_error(msg.str());
-  }
-  const reader r(origin);
+  const toml::table doc = core::parse_toml(toml_text, origin);
+  const toml_reader r(origin);
   for (const auto& [k, node] : doc) {
     const std::string_view key = k.str();
     if (key == "node") cfg.node = r.string(node, key);
@@ -179,7 +129,7 @@ void apply_toml(agent_config& cfg, std::string_view toml_text, std::string_view 
     else if (key == "central") apply_central(cfg.central, r.table(node, key), r);
     else if (key == "sensor" || key == "actuator") {
       const auto* arr = node.as_array();
-      if (!arr) r.fail(node, key, "expected [[" + std::string(key) + "]] tables");
+      if (!arr) r.expected(node, key, "[[" + std::string(key) + "]] tables");
       std::size_t i = 0;
       for (const auto& item : *arr) {
         const auto& t = r.table(item, std::string(key) + "[" + std::to_string(i) + "]");

@@ -11,7 +11,8 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
-#include <toml++/toml.h>
+
+#include "hearth/core/toml_reader.hpp"
 
 namespace hearth::core {
 
@@ -72,68 +73,9 @@ std::optional<listen_address> parse_listen_address(std::string_view text, std::s
 
 namespace {
 
-std::string_view type_name(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a floating-point number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    default: return "a date or time";
-  }
-}
-
-// Reads typed values out of a parsed document, naming `origin:line: key` in
-// every error.
-class reader {
-public:
-  explicit reader(std::string_view origin) : origin_(origin) {}
-
-  [[noreturn]] void fail(const toml::node& n, std::string_view key, std::string_view what) const {
-    std::ostringstream msg;
-    msg << origin_;
-    if (n.source().begin.line > 0) msg << ':' << n.source().begin.line;
-    msg << ": " << key << ": " << what;
-    throw config_error(msg.str());
-  }
-
-  std::string string(const toml::node& n, std::string_view key) const {
-    const auto* v = n.as_string();
-    if (!v) fail(n, key, "expected a string, got " + std::string(type_name(n)));
-    return v->get();
-  }
-
-  bool boolean(const toml::node& n, std::string_view key) const {
-    const auto* v = n.as_boolean();
-    if (!v) fail(n, key, "expected true or false, got " + std::string(type_name(n)));
-    return v->get();
-  }
-
-  std::int64_t integer(const toml::node& n, std::string_view key, std::int64_t min, std::int64_t max) const {
-    const auto* v = n.as_integer();
-    if (!v) fail(n, key, "expected an integer, got " + std::string(type_name(n)));
-    const std::int64_t x = v->get();
-    if (x < min || x > max) {
-      fail(n, key,
-           (min == 0 && x < 0 ? "must not be negative" : "must be between " + std::to_string(min) + " and " +
-                                                             std::to_string(max)) +
-               " (got " + std::to_string(x) + ")");
-    }
-    return x;
-  }
-
-  std::size_t size(const toml::node& n, std::string_view key, std::int64_t min, std::int64_t max) const {
-    return static_cast<std::size_t>(integer(n, key, min, max));
-  }
-
-private:
-  std::string_view origin_;
-};
-
 constexpr std::int64_t int_max = std::numeric_limits<std::int64_t>::max();
 
-void apply_mqtt(mqtt_config& m, const toml::table& table, const reader& r) {
+void apply_mqtt(mqtt_config& m, const toml::table& table, const toml_reader& r) {
   for (const auto& [k, node] : table) {
     const std::string_view name = k.str();
     const std::string key = "mqtt." + std::string(name);
@@ -171,7 +113,7 @@ void apply_mqtt(mqtt_config& m, const toml::table& table, const reader& r) {
 }
 
 // [persistence] (issue 3).
-void apply_persistence(persistence_config& p, const toml::table& table, const reader& r) {
+void apply_persistence(persistence_config& p, const toml::table& table, const toml_reader& r) {
   for (const auto& [k, node] : table) {
     const std::string_view name = k.str();
     const std::string key = "persistence." + std::string(name);
@@ -194,7 +136,7 @@ void apply_persistence(persistence_config& p, const toml::table& table, const re
 }
 
 // [storage] (issue 6).
-void apply_storage(storage_config& st, const toml::table& table, const reader& r) {
+void apply_storage(storage_config& st, const toml::table& table, const toml_reader& r) {
   for (const auto& [k, node] : table) {
     const std::string_view name = k.str();
     const std::string key = "storage." + std::string(name);
@@ -218,12 +160,11 @@ void apply_storage(storage_config& st, const toml::table& table, const reader& r
 }
 
 // One [[bridge.routes]] entry (issue 6).
-bridge_route read_route(const toml::node& entry, const std::string& where, const reader& r) {
-  const auto* table = entry.as_table();
-  if (!table) r.fail(entry, where, "expected a table {topic = ..., events = [...]}, got " + std::string(type_name(entry)));
+bridge_route read_route(const toml::node& entry, const std::string& where, const toml_reader& r) {
+  const toml::table& table = r.table(entry, where, "a table {topic = ..., events = [...]}");
   bridge_route route;
   bool has_topic = false;
-  for (const auto& [k, node] : *table) {
+  for (const auto& [k, node] : table) {
     const std::string_view name = k.str();
     const std::string key = where + "." + std::string(name);
     if (name == "topic") {
@@ -231,18 +172,13 @@ bridge_route read_route(const toml::node& entry, const std::string& where, const
       has_topic = true;
     } else if (name == "events") {
       const auto* list = node.as_array();
-      if (!list) r.fail(node, key, "expected an array of strings, got " + std::string(type_name(node)));
+      if (!list) r.expected(node, key, "an array of strings");
       for (const auto& e : *list) route.events.push_back(r.string(e, key));
       if (route.events.empty()) r.fail(node, key, "must name at least one event (or \"ignore\")");
     } else if (name == "unit") {
       route.unit = r.string(node, key);
     } else if (name == "alarm_threshold") {
-      if (const auto* i = node.as_integer())
-        route.alarm_threshold = static_cast<double>(i->get());
-      else if (const auto* f = node.as_floating_point())
-        route.alarm_threshold = f->get();
-      else
-        r.fail(node, key, "expected a number, got " + std::string(type_name(node)));
+      route.alarm_threshold = r.number(node, key);
     } else {
       r.fail(node, key, "unknown key");
     }
@@ -252,7 +188,7 @@ bridge_route read_route(const toml::node& entry, const std::string& where, const
 }
 
 // [bridge] (issue 6).
-void apply_bridge(bridge_config& b, const toml::table& table, const reader& r) {
+void apply_bridge(bridge_config& b, const toml::table& table, const toml_reader& r) {
   for (const auto& [k, node] : table) {
     const std::string_view name = k.str();
     const std::string key = "bridge." + std::string(name);
@@ -262,7 +198,7 @@ void apply_bridge(bridge_config& b, const toml::table& table, const reader& r) {
         r.fail(node, key, "must be a topic prefix without wildcards or a trailing '/' (e.g. \"home\")");
     } else if (name == "routes") {
       const auto* list = node.as_array();
-      if (!list) r.fail(node, key, "expected an array of tables ([[bridge.routes]]), got " + std::string(type_name(node)));
+      if (!list) r.expected(node, key, "an array of tables ([[bridge.routes]])");
       b.routes.clear();
       std::size_t i = 0;
       for (const auto& entry : *list) b.routes.push_back(read_route(entry, key + "[" + std::to_string(i++) + "]", r));
@@ -276,7 +212,7 @@ void apply_bridge(bridge_config& b, const toml::table& table, const reader& r) {
   }
 }
 
-void apply_tls(config& cfg, const toml::table& table, const reader& r) {
+void apply_tls(config& cfg, const toml::table& table, const toml_reader& r) {
   tls_config& t = cfg.tls;
   for (const auto& [k, node] : table) {
     const std::string_view name = k.str();
@@ -304,7 +240,7 @@ void apply_tls(config& cfg, const toml::table& table, const reader& r) {
   }
 }
 
-void apply_web(web_config& w, const toml::table& table, const reader& r) {
+void apply_web(web_config& w, const toml::table& table, const toml_reader& r) {
   for (const auto& [k, node] : table) {
     const std::string_view name = k.str();
     const std::string key = "web." + std::string(name);
@@ -345,15 +281,8 @@ bool is_loopback(const listen_address& a) {
 }
 
 void apply_toml(config& cfg, std::string_view toml_text, std::string_view origin) {
-  toml::table doc;
-  try {
-    doc = toml::parse(toml_text, origin);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << origin << ':' << e.source().begin.line << ':' << e.source().begin.column << ": " << e.description();
-    throw config_error(msg.str());
-  }
-  const reader r(origin);
+  const toml::table doc = parse_toml(toml_text, origin);
+  const toml_reader r(origin);
   for (const auto& [k, node] : doc) {
     const std::string_view key = k.str();
     if (key == "data_dir") {
@@ -371,29 +300,17 @@ void apply_toml(config& cfg, std::string_view toml_text, std::string_view origin
     } else if (key == "password_file") {
       cfg.password_file = r.string(node, key);
     } else if (key == "web") {
-      const auto* table = node.as_table();
-      if (!table) r.fail(node, key, "expected a table ([web]), got " + std::string(type_name(node)));
-      apply_web(cfg.web, *table, r);
+      apply_web(cfg.web, r.table(node, key, "a table ([web])"), r);
     } else if (key == "tls") {
-      const auto* table = node.as_table();
-      if (!table) r.fail(node, key, "expected a table ([tls]), got " + std::string(type_name(node)));
-      apply_tls(cfg, *table, r);
+      apply_tls(cfg, r.table(node, key, "a table ([tls])"), r);
     } else if (key == "mqtt") {
-      const auto* table = node.as_table();
-      if (!table) r.fail(node, key, "expected a table ([mqtt]), got " + std::string(type_name(node)));
-      apply_mqtt(cfg.mqtt, *table, r);
+      apply_mqtt(cfg.mqtt, r.table(node, key, "a table ([mqtt])"), r);
     } else if (key == "persistence") {
-      const auto* table = node.as_table();
-      if (!table) r.fail(node, key, "expected a table ([persistence]), got " + std::string(type_name(node)));
-      apply_persistence(cfg.persistence, *table, r);
+      apply_persistence(cfg.persistence, r.table(node, key, "a table ([persistence])"), r);
     } else if (key == "storage") {
-      const auto* table = node.as_table();
-      if (!table) r.fail(node, key, "expected a table ([storage]), got " + std::string(type_name(node)));
-      apply_storage(cfg.storage, *table, r);
+      apply_storage(cfg.storage, r.table(node, key, "a table ([storage])"), r);
     } else if (key == "bridge") {
-      const auto* table = node.as_table();
-      if (!table) r.fail(node, key, "expected a table ([bridge]), got " + std::string(type_name(node)));
-      apply_bridge(cfg.bridge, *table, r);
+      apply_bridge(cfg.bridge, r.table(node, key, "a table ([bridge])"), r);
     } else {
       r.fail(node, key, "unknown key");
     }

@@ -6,30 +6,9 @@
 #include <utility>
 
 #include "hearth/mqtt/broker.hpp"
-#include "hearth/mqtt/codec.hpp"
-#include "hearth/mqtt/errors.hpp"
-#include "hearth/mqtt/topic.hpp"
-#include "hearth/mqtt/utf8.hpp"
+#include "hearth/mqtt/publish_check.hpp"
 
 namespace hearth::mqtt {
-
-namespace {
-
-// What decode_publish() and the fixed header would refuse from a network
-// client: an in-process message goes out encoded to TCP subscribers, so it
-// must fit the same packet (the topic's length is a 16-bit field).
-std::error_code check_publish(std::string_view topic, std::size_t payload_size, std::uint8_t qos) {
-  if (qos > 2) return errc::bad_qos;
-  if (topic.size() > 65535) return errc::bad_topic_name;
-  if (!is_valid_mqtt_utf8(topic)) return errc::bad_utf8;
-  if (!is_valid_topic_name(topic)) return errc::bad_topic_name;
-  if (topic_levels(topic) > max_topic_levels) return errc::too_many_topic_levels;
-  const std::size_t header = 2 + topic.size() + (qos > 0 ? 2 : 0);  // cannot exceed the maximum
-  if (payload_size > max_remaining_length - header) return errc::packet_too_large;
-  return {};
-}
-
-}  // namespace
 
 std::error_code broker::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                                 bool retain) {

@@ -7,26 +7,13 @@
 
 #include "hearth/mqtt/codec.hpp"
 #include "hearth/mqtt/errors.hpp"
+#include "hearth/mqtt/publish_check.hpp"
 #include "hearth/mqtt/topic.hpp"
 #include "hearth/mqtt/utf8.hpp"
 
 namespace hearth {
 
 namespace {
-
-// The checks decode_publish() and the fixed header apply to a network
-// client's PUBLISH (the same as broker::publish makes): TCP subscribers get
-// the message encoded, with the topic's length in a 16-bit field.
-std::error_code check_publish(std::string_view topic, std::size_t payload_size, std::uint8_t qos) {
-  if (qos > 2) return mqtt::errc::bad_qos;
-  if (topic.size() > 65535) return mqtt::errc::bad_topic_name;
-  if (!mqtt::is_valid_mqtt_utf8(topic)) return mqtt::errc::bad_utf8;
-  if (!mqtt::is_valid_topic_name(topic)) return mqtt::errc::bad_topic_name;
-  if (mqtt::topic_levels(topic) > mqtt::max_topic_levels) return mqtt::errc::too_many_topic_levels;
-  const std::size_t header = 2 + topic.size() + (qos > 0 ? 2 : 0);  // cannot exceed the maximum
-  if (payload_size > mqtt::max_remaining_length - header) return mqtt::errc::packet_too_large;
-  return {};
-}
 
 // The checks decode_subscribe() applies to a filter, and its syntax.
 bool is_valid_filter(std::string_view filter) {
@@ -110,7 +97,7 @@ void local_client::unsubscribe(std::string_view filter) {
 std::error_code local_client::publish(std::string_view topic, std::string_view payload, std::uint8_t qos,
                                       bool retain) {
   if (!client_) return std::make_error_code(std::errc::not_connected);
-  if (std::error_code ec = check_publish(topic, payload.size(), qos)) return ec;
+  if (std::error_code ec = mqtt::check_publish(topic, payload.size(), qos)) return ec;
   mqtt::publish_packet p;
   p.qos = qos;
   p.retain = retain;

@@ -107,6 +107,20 @@ TEST_CASE("agent config: bad files and arguments give one clear message", "[agen
   CHECK(error_of("node = \"k\"\n", {"--central", "x"}).find("--central") != std::string::npos);
 }
 
+TEST_CASE("agent config: a wrong type or range says what it got", "[agent][config][malformed]") {
+  // The same wording as hearthd's config file (core/toml_reader.hpp).
+  CHECK(error_of("node = 3\n") == "agent.toml:1: node: expected a string, got an integer");
+  CHECK(error_of("node = \"k\"\nsupervisor = \"yes\"\n") == "agent.toml:2: supervisor: expected true or false, got a string");
+  CHECK(error_of("node = \"k\"\npublish_interval = \"2s\"\n") ==
+        "agent.toml:2: publish_interval: expected a number, got a string");
+  CHECK(error_of("node = \"k\"\ncentral = 5\n") == "agent.toml:2: central: expected a table, got an integer");
+  CHECK(error_of("node = \"k\"\nsensor = 1\n") == "agent.toml:2: sensor: expected [[sensor]] tables, got an integer");
+  CHECK(error_of("node = \"k\"\n[central]\nkeepalive = 1\n") ==
+        "agent.toml:3: central.keepalive: must be between 5 and 65535 (got 1)");
+  CHECK(error_of("node = \"k\"\n[[actuator]]\nname = \"v\"\nchip = \"c\"\nline = -1\n") ==
+        "agent.toml:5: actuator[0].line: must not be negative (got -1)");
+}
+
 TEST_CASE("agent config: --simulate without a file is a plausible room", "[agent][config]") {
   auto c = build_agent_config(parse_agent_command_line(std::vector<const char*>{"--simulate", "--node", "kitchen"}),
                               {}, "");

@@ -21,11 +21,6 @@ def certs(tmp_path_factory):
 
 
 @pytest.fixture
-def secure_hearthd(hearthd_binary, tmp_path, request):
-    yield from sec.secure_fixture(hearthd_binary, tmp_path, request)
-
-
-@pytest.fixture
 def passwords(tmp_path):
     """A password file made by Mosquitto's own tool: alice ($7$) and bob ($6$)."""
     path = str(tmp_path / "passwd")
@@ -208,7 +203,7 @@ def test_bulk_qos1_over_tls_with_backpressure(secure_hearthd, certs):
     the publisher is paused and resumed (reads held while paused, on a TLS
     stream), and every message arrives once, in order."""
     h = secure_hearthd(tls=certs.tls_config(),
-                       extra_toml="[mqtt]\nmax_inflight = 2\nmax_queued_messages = 8\nbackpressure_timeout = 30\n")
+                       config={"mqtt": {"max_inflight": 2, "max_queued_messages": 8, "backpressure_timeout": 30}})
     count = 400
     body = b"x" * 2000
     ctx = sec.client_context(certs.ca)
@@ -252,8 +247,8 @@ def test_a_tls_subscriber_past_the_hard_limit_is_disconnected(secure_hearthd, ce
     never dropped); past the hard limit the TLS client is disconnected, as a
     TCP one is, and the broker goes on."""
     h = secure_hearthd(tls=certs.tls_config(),
-                       extra_toml="[mqtt]\nwrite_queue_soft_bytes = 65536\nwrite_queue_hard_bytes = 1048576\n"
-                                  "max_packet_size = 65536\n")
+                       config={"mqtt": {"write_queue_soft_bytes": 65536, "write_queue_hard_bytes": 1048576,
+                                        "max_packet_size": 65536}})
     body = b"y" * 60000
     with w.client(h.port, "retainer") as pub:
         for i in range(30):  # 1.8 MB of retained messages

@@ -14,11 +14,6 @@ import mqtt_wire as w
 import secure_support as sec
 
 
-@pytest.fixture
-def secure_hearthd(hearthd_binary, tmp_path, request):
-    yield from sec.secure_fixture(hearthd_binary, tmp_path, request)
-
-
 def mosquitto_passwords(path):
     subprocess.run(["mosquitto_passwd", "-c", "-b", path, "alice", "alice-secret"], check=True)
     subprocess.run(["mosquitto_passwd", "-H", "sha512", "-b", path, "bob", "bob-secret"], check=True)

@@ -16,11 +16,6 @@ OBSERVER = "\nuser observer\ntopic readwrite #\n"
 
 
 @pytest.fixture
-def secure_hearthd(hearthd_binary, tmp_path, request):
-    yield from sec.secure_fixture(hearthd_binary, tmp_path, request)
-
-
-@pytest.fixture
 def house(hearthd_binary, secure_hearthd, tmp_path):
     users = str(tmp_path / "users")
     for user in ("node1", "node2", "observer"):
