@@ -10,6 +10,7 @@
 #include "hearth/app/house.hpp"
 #include "hearth/core/passwd_command.hpp"
 #include "hearth/net/app.hpp"
+#include "hearth/web/token_command.hpp"
 
 int main(int argc, char* argv[]) {
   using namespace hearth;
@@ -28,6 +29,8 @@ int main(int argc, char* argv[]) {
     core::config cfg = core::load_config(cli);
     core::logger log(cfg.level);
     if (cli.what == core::cli_options::action::backup) return home::backup_command(cfg, cli.backup_file, log);
+    if (cli.what == core::cli_options::action::token)
+      return web::run_token(cfg, cli.token_name, cli.token_user, stdout, stderr);
     app a(std::move(cfg), log);
     return a.run();
   } catch (const core::config_error& e) {

@@ -46,6 +46,7 @@ house::house(net::io_context& ioc, mqtt::broker& broker, const core::config& cfg
       tracker_(cfg.bridge.prefix, cfg.bridge.command_timeout),
       timer_(ioc.get_executor()),
       next_maintenance_(std::chrono::steady_clock::now() + std::chrono::minutes(1)) {
+  checkpointer_ = std::make_unique<store::wal_checkpointer>(*db_);
   bridge_.set_pending_check([this](std::string_view node, std::string_view relay) {
     return tracker_.pending(node, relay);
   });
@@ -89,14 +90,9 @@ void house::on_message(const mqtt::message_ptr& m, const std::string& filter) {
   auto match = bridge_.routes().find(m->topic);
   if (!match || match->r->filter != filter) return;  // another subscription handles it
   bridge_output out = bridge_.on_message(m->topic, m->payload, m->retain, now_ms());
-  for (store::reading& r : out.readings) {
-    try {
-      devices_.seen(r.node, r.kind, r.sensor, r.ts);
-    } catch (const store::sqlite_error& e) {
-      log_.warn() << "house: cannot record device " << r.node << "/" << r.kind << "/" << r.sensor << ": " << e.what();
-    }
-    readings_.add(std::move(r));
-  }
+  // The browsers first, the disk after: storing may write a whole batch to
+  // SQLite (milliseconds), which must not stand between a reading and the
+  // screens (issue 7's end-to-end latency).
   for (event& e : out.events) {
     if (e.name == "relay") {
       const std::string node(e.data.at("node").as_string());
@@ -110,6 +106,14 @@ void house::on_message(const mqtt::message_ptr& m, const std::string& filter) {
       e.data["pending"] = tracker_.pending(node, relay);
     }
     emit(std::move(e));
+  }
+  for (store::reading& r : out.readings) {
+    try {
+      devices_.seen(r.node, r.kind, r.sensor, r.ts);
+    } catch (const store::sqlite_error& e) {
+      log_.warn() << "house: cannot record device " << r.node << "/" << r.kind << "/" << r.sensor << ": " << e.what();
+    }
+    readings_.add(std::move(r));
   }
 }
 
@@ -249,6 +253,12 @@ void house::maintenance() {
                 << b.oversized << " oversized, " << b.not_json << " not JSON objects, " << b.bad_values
                 << " bad values, " << b.bad_sensors << " bad sensor ids); last: " << bridge_.last_problem();
     reported_problems_ = b.problems();
+  }
+  if (checkpointer_->failures() > reported_checkpoint_failures_) {
+    log_.warn() << "house: " << (checkpointer_->failures() - reported_checkpoint_failures_)
+                << " background WAL checkpoints of readings.db failed (the loop checkpoints instead): "
+                << checkpointer_->last_error();
+    reported_checkpoint_failures_ = checkpointer_->failures();
   }
   const auto& r = readings_.stats();
   if (r.dropped > reported_drops_) {

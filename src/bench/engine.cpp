@@ -13,6 +13,7 @@
 
 #include "hearth/bench/proc.hpp"
 #include "hearth/bench/stamp.hpp"
+#include "hearth/bench/ws_client.hpp"
 
 namespace hearth::bench {
 
@@ -32,23 +33,34 @@ void raise_fd_limit() {
   }
 }
 
-}  // namespace
-
-engine::engine(const options& o) : opts_(o), addr_(std::make_unique<sockaddr_storage>()) {
-  raise_fd_limit();
+void resolve(const std::string& host, std::uint16_t port, sockaddr_storage& out, unsigned& len) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* res = nullptr;
-  const std::string port = std::to_string(o.port);
-  if (int rc = getaddrinfo(o.host.c_str(), port.c_str(), &hints, &res); rc != 0 || !res) {
-    throw std::runtime_error("cannot resolve " + o.host + ": " + gai_strerror(rc));
+  const std::string service = std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &res); rc != 0 || !res) {
+    throw std::runtime_error("cannot resolve " + host + ": " + gai_strerror(rc));
   }
-  std::memcpy(addr_.get(), res->ai_addr, res->ai_addrlen);
-  addr_len_ = res->ai_addrlen;
+  std::memcpy(&out, res->ai_addr, res->ai_addrlen);
+  len = res->ai_addrlen;
   freeaddrinfo(res);
+}
 
-  if (opts_.topic_prefix.empty()) opts_.topic_prefix = "hearth-bench/" + std::to_string(getpid());
+}  // namespace
+
+engine::engine(const options& o) : opts_(o), addr_(std::make_unique<sockaddr_storage>()) {
+  raise_fd_limit();
+  resolve(o.host, o.port, *addr_, addr_len_);
+  const bool e2e = opts_.run_mode == mode::e2e;
+  if (e2e) {
+    web_addr_ = std::make_unique<sockaddr_storage>();
+    resolve(o.host, o.web_port, *web_addr_, web_addr_len_);
+    // Every send time of the run, allocated up front (plus slack for a late stop).
+    sent_ns_.reserve(static_cast<std::size_t>(opts_.rate * (opts_.warmup + opts_.duration + 1.0)) + 1024);
+  }
+
+  if (opts_.topic_prefix.empty()) opts_.topic_prefix = e2e ? "home" : "hearth-bench/" + std::to_string(getpid());
   filler_.assign(opts_.payload, 'x');
   max_packet_ = opts_.payload + opts_.topic_prefix.size() + 64;
   scratch_.resize(std::max(read_buffer_bytes, 2 * max_packet_));
@@ -64,6 +76,7 @@ engine::engine(const options& o) : opts_(o), addr_(std::make_unique<sockaddr_sto
   for (std::uint32_t i = 0; i < opts_.subscribers; ++i) {
     conns_[i].kind = role::subscriber;
     conns_[i].index = i;
+    conns_[i].websocket = e2e;
     conns_[i].tx.reserve(64 * 1024);
   }
   pubs_.resize(opts_.publishers);
@@ -72,7 +85,8 @@ engine::engine(const options& o) : opts_(o), addr_(std::make_unique<sockaddr_sto
     c.kind = role::publisher;
     c.index = i;
     c.tx.reserve(publish_batch_bytes + max_packet_ + 64);
-    pubs_[i].topic = opts_.topic_prefix + "/" + std::to_string(i);
+    pubs_[i].topic = e2e ? opts_.topic_prefix + "/" + opts_.node + "/temperature"
+                         : opts_.topic_prefix + "/" + std::to_string(i);
     pubs_[i].ids = id_pool(opts_.inflight);
   }
   trackers_.assign(std::size_t{opts_.subscribers} * opts_.publishers, sequence_tracker{});
@@ -228,7 +242,12 @@ void engine::finish(run_result& r) {
   static constexpr char disconnect_packet[2] = {static_cast<char>(0xe0), 0};
   for (auto& c : conns_) {
     if (c.fd < 0) continue;
-    if (c.st == state::ready) ::send(c.fd, disconnect_packet, sizeof disconnect_packet, MSG_NOSIGNAL);
+    if (c.st == state::ready && c.websocket) {
+      ws_send(c, ws::opcode::close, "\x03\xe8");  // 1000, normal closure
+      ::send(c.fd, c.tx.data() + c.tx_off, c.tx.size() - c.tx_off, MSG_NOSIGNAL);
+    } else if (c.st == state::ready) {
+      ::send(c.fd, disconnect_packet, sizeof disconnect_packet, MSG_NOSIGNAL);
+    }
     ::close(c.fd);
     c.fd = -1;
   }

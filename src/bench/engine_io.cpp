@@ -28,7 +28,8 @@ void engine::open(connection& c) {
   c.st = state::connecting;
   c.mask = EPOLLIN | EPOLLOUT;
   poller_.add(c.fd, c.mask, static_cast<std::uint64_t>(&c - conns_.data()));
-  if (::connect(c.fd, reinterpret_cast<const sockaddr*>(addr_.get()), addr_len_) == 0) {
+  const sockaddr_storage* to = c.websocket ? web_addr_.get() : addr_.get();
+  if (::connect(c.fd, reinterpret_cast<const sockaddr*>(to), c.websocket ? web_addr_len_ : addr_len_) == 0) {
     on_connected(c);
   } else if (errno != EINPROGRESS) {
     drop(c, std::strerror(errno));
@@ -36,6 +37,7 @@ void engine::open(connection& c) {
 }
 
 void engine::on_connected(connection& c) {
+  if (c.websocket) return ws_start(c);
   c.st = state::awaiting_connack;
   mqtt::connect_packet p;
   p.protocol_name = "MQTT";
@@ -44,6 +46,8 @@ void engine::on_connected(connection& c) {
   p.keepalive = 0;  // the bench sends nothing while idle; a run is not a liveness test
   const char tag = c.kind == role::publisher ? 'p' : c.kind == role::subscriber ? 's' : 'i';
   p.client_id = "hb" + std::to_string(getpid()) + tag + std::to_string(c.index);
+  if (!opts_.username.empty()) p.username = opts_.username;
+  if (!opts_.password.empty()) p.password = opts_.password;
   mqtt::encode(p, c.tx);
   mark_dirty(c);
 }
@@ -69,6 +73,7 @@ void engine::on_event(connection& c, std::uint32_t events) {
 }
 
 void engine::read_from(connection& c) {
+  if (c.websocket) return ws_read(c);
   const std::size_t keep = c.tail.size();
   if (keep) std::memcpy(scratch_.data(), c.tail.data(), keep);
   const ssize_t n = ::read(c.fd, scratch_.data() + keep, scratch_.size() - keep);

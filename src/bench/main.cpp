@@ -2,6 +2,7 @@
 // result line on stdout and a summary on stderr.
 // Exit codes: 0 run completed, 1 run failed (still reported), 2 bad arguments.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <string_view>
 #include <vector>
@@ -15,7 +16,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string_view> args(argv + 1, argv + argc);
   options opts;
   try {
-    opts = parse_options(args);
+    const char* env_token = std::getenv("HEARTH_BENCH_TOKEN");
+    opts = parse_options(args, env_token ? env_token : "");
   } catch (const options_error& e) {
     std::fprintf(stderr, "hearth-bench: %s\n(see hearth-bench --help)\n", e.what());
     return 2;

@@ -55,9 +55,10 @@ std::string_view to_string(mode m) noexcept {
   return "?";
 }
 
-options parse_options(std::span<const std::string_view> args) {
+options parse_options(std::span<const std::string_view> args, std::string_view env_token) {
   options o;
   std::optional<mode> m;
+  std::optional<std::uint8_t> qos;
   std::optional<std::uint32_t> publishers, subscribers;
   std::optional<double> rate;
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -84,7 +85,7 @@ options parse_options(std::span<const std::string_view> args) {
     } else if (name == "port") {
       o.port = parse_integer<std::uint16_t>(name, v, 1, 65535);
     } else if (name == "qos") {
-      o.qos = parse_integer<std::uint8_t>(name, v, 0, 2);
+      qos = parse_integer<std::uint8_t>(name, v, 0, 2);
     } else if (name == "payload") {
       o.payload = parse_integer<std::size_t>(name, v, stamp_size, max_payload);
     } else if (name == "duration") {
@@ -114,15 +115,38 @@ options parse_options(std::span<const std::string_view> args) {
     } else if (name == "session") {
       if (v != "clean" && v != "persistent") throw options_error("--session: expected clean or persistent");
       o.persistent_subscribers = v == "persistent";
+    } else if (name == "username") {
+      o.username = v;
+    } else if (name == "password") {
+      o.password = v;
+    } else if (name == "web-port") {
+      o.web_port = parse_integer<std::uint16_t>(name, v, 1, 65535);
+    } else if (name == "token") {
+      if (v.empty()) throw options_error("--token: empty");
+      o.token = v;
+    } else if (name == "node" || name == "sensor") {
+      // The names hearthd accepts (DESIGN.md: a node is [a-z0-9_-]+; sensor
+      // ids also take A-Z . :), so the reading is not refused as a bad id.
+      const std::string_view allowed = name == "node" ? "abcdefghijklmnopqrstuvwxyz0123456789_-"
+                                                      : "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:";
+      if (v.empty() || v.size() > 64 || v.find_first_not_of(allowed) != std::string_view::npos)
+        throw options_error("--" + std::string(name) + ": 1-64 of " + std::string(allowed));
+      (name == "node" ? o.node : o.sensor) = v;
     } else {
       throw options_error("unknown option " + std::string(a));
     }
   }
   if (!m) throw options_error("no mode given (fanin, fanout, idle, latency or e2e)");
   o.run_mode = *m;
+  // e2e publishes like hearth-agent does: QoS 1 unless told otherwise.
+  o.qos = qos.value_or(o.run_mode == mode::e2e ? 1 : 0);
   if (o.run_mode == mode::e2e) {
-    throw options_error("mode e2e (MQTT -> Socket.IO end to end) is not available yet: it comes with hearthd's "
-                        "Socket.IO hub in a later milestone");
+    if (o.token.empty()) o.token = env_token;
+    if (o.web_port == 0) throw options_error("e2e mode needs --web-port (hearthd's --http port)");
+    if (o.token.empty()) throw options_error("e2e mode needs an API token: --token or $HEARTH_BENCH_TOKEN (hearthd token NAME USER)");
+    if (publishers || subscribers) throw options_error("e2e mode has one publisher and one Socket.IO client");
+    o.publishers = 1;
+    o.subscribers = 1;
   }
   switch (o.run_mode) {
     case mode::fanin: o.publishers = publishers.value_or(4); o.subscribers = subscribers.value_or(1); break;
@@ -131,8 +155,10 @@ options parse_options(std::span<const std::string_view> args) {
     case mode::idle:
     case mode::e2e: break;
   }
-  o.rate = rate.value_or(o.run_mode == mode::latency ? 1000.0 : 0.0);
-  if (o.run_mode == mode::latency && o.rate == 0) throw options_error("--rate: latency mode needs a rate > 0");
+  const bool paced_mode = o.run_mode == mode::latency || o.run_mode == mode::e2e;
+  o.rate = rate.value_or(paced_mode ? 1000.0 : 0.0);
+  if (paced_mode && o.rate == 0)
+    throw options_error("--rate: " + std::string(to_string(o.run_mode)) + " mode needs a rate > 0");
   if (o.run_mode == mode::fanout && o.publishers != 1)
     throw options_error("--publishers: fanout mode has exactly one publisher");
   if (std::uint64_t{o.publishers} * o.subscribers > 100'000)  // one sequence tracker (512 B) per pair
@@ -153,7 +179,8 @@ std::string usage() {
          "  fanout   1 publisher -> S subscribers on PREFIX/0 (default 1 -> 50)\n"
          "  latency  1 -> 1 at a fixed rate (default 1000 msg/s)\n"
          "  idle     N connections CONNECTed and held; broker KiB per connection (needs --broker-pid)\n"
-         "  e2e      MQTT -> Socket.IO end to end (not available yet)\n"
+         "  e2e      readings published over MQTT -> `reading` events received over Socket.IO\n"
+         "           (WebSocket) from hearthd, logged in with an API token (default 1000/s, QoS 1)\n"
          "\n"
          "options:\n"
          "  --host H --port N     broker (127.0.0.1:1883)\n"
@@ -168,7 +195,13 @@ std::string usage() {
          "  --broker-pid PID      read the broker's CPU time and RSS from /proc\n"
          "  --topic-prefix T      topic prefix (hearth-bench/<pid>)\n"
          "  --label TEXT          copied into the result line\n"
-         "  --session clean|persistent  the subscribers' sessions (clean)\n";
+         "  --session clean|persistent  the subscribers' sessions (clean)\n"
+         "  --username U --password P   MQTT login\n"
+         "e2e options:\n"
+         "  --web-port N          hearthd's --http port on --host (required)\n"
+         "  --token T             API token (or $HEARTH_BENCH_TOKEN; make one with hearthd token)\n"
+         "  --node N --sensor S   the reading's node and sensor id (hearth-bench, seq); the topic\n"
+         "                        is PREFIX/N/temperature, PREFIX = --topic-prefix or home\n";
 }
 
 }  // namespace hearth::bench

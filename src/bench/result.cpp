@@ -88,6 +88,7 @@ std::string format_result_line(const run_result& r) {
         .add("kib_per_connection", kib_per_connection(r), 3);
     return j.str();
   }
+  if (o.run_mode == mode::e2e) j.add("web_port", std::uint64_t{o.web_port}).add("node", o.node).add("sensor", o.sensor);
   j.add("qos", std::uint64_t{o.qos})
       .add("payload", std::uint64_t{o.payload})
       .add("publishers", std::uint64_t{o.publishers})

@@ -42,6 +42,19 @@ cli_options parse_command_line(std::span<const char* const> args) {
     rest.backup_file = args[1];
     return rest;
   }
+  if (!args.empty() && std::string_view(args[0]) == "token") {
+    // Like backup: the usual options say where the data directory and the
+    // users are.
+    constexpr std::string_view use = "usage: hearthd token NAME USER [-c CONFIG] [--data-dir DIR] [--password-file FILE]";
+    if (args.size() < 3 || std::string_view(args[1]).starts_with("-") || std::string_view(args[2]).starts_with("-"))
+      fail("token", use);
+    cli_options rest = parse_command_line(args.subspan(3));
+    if (rest.what != cli_options::action::run) fail("token", use);
+    rest.what = cli_options::action::token;
+    rest.token_name = args[1];
+    rest.token_user = args[2];
+    return rest;
+  }
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string_view arg = args[i];
     std::string_view name = arg;
@@ -111,6 +124,10 @@ std::string usage() {
        hearthd passwd FILE USER   add or change a user in a password file (password on stdin)
        hearthd backup FILE [-c CONFIG] [--data-dir DIR]
                                   copy the readings database (safe while hearthd runs)
+       hearthd token NAME USER [-c CONFIG] [--data-dir DIR] [--password-file FILE]
+                                  make an API token acting as USER and print it once
+                                  (for scripts: Authorization: Bearer TOKEN, or Socket.IO
+                                  auth {"token": TOKEN}); a running hearthd accepts it at once
 
 Hearth's central station: an MQTT 3.1.1 broker, the web UI over HTTPS with
 Socket.IO, and SQLite storage of every reading, in one process.

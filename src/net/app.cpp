@@ -16,6 +16,7 @@
 #include "hearth/app/demo.hpp"
 #include "hearth/web/api_site.hpp"
 #include "hearth/web/auth_users.hpp"
+#include "hearth/web/token_command.hpp"
 
 namespace hearth {
 
@@ -326,9 +327,7 @@ void app::start_site() {
   // One set of users: the --password-file, shared with MQTT; without one,
   // web-only users in the data directory (MQTT then stays on its loopback
   // and anonymous rules).
-  const std::string path = cfg_.password_file.empty()
-                               ? (std::filesystem::path(cfg_.data_dir) / "web-passwd").string()
-                               : cfg_.password_file;
+  const std::string path = web::web_password_path(cfg_);  // the rule `hearthd token` follows too
   web_users_ = std::make_unique<web::user_directory>(path, cfg_.data_dir);
   if (!cfg_.password_file.empty())
     web_users_->on_users_changed([this](auto users) { login_->set_users(broker_users(std::move(users))); });

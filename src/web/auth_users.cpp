@@ -90,6 +90,16 @@ std::vector<std::string> user_names(const core::password_file& f) {
   return out;
 }
 
+// What tells a rewritten file from the one read: rename() gives it a new
+// inode, and its time and size change too.
+template <class Version>
+Version version_of(const std::string& path) {
+  struct stat st{};
+  if (::stat(path.c_str(), &st) != 0) return {};
+  return {static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
+          static_cast<std::int64_t>(st.st_size), static_cast<std::int64_t>(st.st_ino)};
+}
+
 bool valid_token_name(std::string_view n) {
   if (n.empty() || n.size() > 64) return false;
   for (char c : n)
@@ -124,7 +134,8 @@ void user_directory::load_roles() {
   }
 }
 
-void user_directory::load_tokens() {
+void user_directory::load_tokens() const {
+  tokens_version_ = version_of<file_version>(tokens_path_);
   std::istringstream in(read_file(tokens_path_));
   int n = 0;
   for (std::string line; std::getline(in, line);) {
@@ -135,6 +146,17 @@ void user_directory::load_tokens() {
     if (a == std::string::npos || a == b || line.size() - b - 1 != 64)
       throw std::runtime_error(tokens_path_ + ": line " + std::to_string(n) + ": expected name:user:sha256");
     tokens_[line.substr(b + 1)] = token{line.substr(0, a), line.substr(a + 1, b - a - 1)};
+  }
+}
+
+void user_directory::reload_tokens_if_changed() const {
+  if (version_of<file_version>(tokens_path_) == tokens_version_) return;
+  auto kept = std::move(tokens_);
+  tokens_.clear();
+  try {
+    load_tokens();
+  } catch (const std::runtime_error&) {
+    tokens_ = std::move(kept);  // half written by hand? the next change of the file is read again
   }
 }
 
@@ -212,6 +234,7 @@ std::string user_directory::remove(std::string_view user) {
   save_roles(roles);
   roles_ = std::move(roles);
   users_ = std::move(next);
+  reload_tokens_if_changed();  // keep the ones `hearthd token` added meanwhile
   std::erase_if(tokens_, [&](const auto& kv) { return kv.second.user == user; });
   save_tokens();
   if (on_change_) on_change_(users_);
@@ -222,11 +245,13 @@ void user_directory::save_tokens() const {
   std::string text = "# hearthd API tokens: name:user:sha256 of the token (the tokens themselves are not kept)\n";
   for (const auto& [hash, t] : tokens_) text += t.name + ":" + t.user + ":" + hash + "\n";
   write_file_atomically(tokens_path_, text);
+  tokens_version_ = version_of<file_version>(tokens_path_);
 }
 
 std::string user_directory::create_token(std::string_view name, std::string_view user) {
   if (!valid_token_name(name)) throw std::invalid_argument("a token name is 1-64 of A-Z a-z 0-9 - _ .");
   if (!users_->contains(user)) throw std::invalid_argument("no such user: " + std::string(user));
+  reload_tokens_if_changed();
   for (const auto& [h, t] : tokens_)
     if (t.name == name) throw std::invalid_argument("a token named " + std::string(name) + " exists");
   const std::string tok = "hth_" + random_hex(32);
@@ -238,7 +263,12 @@ std::string user_directory::create_token(std::string_view name, std::string_view
 std::optional<std::string> user_directory::token_user(std::string_view tok) const {
   if (tok.size() != 68 || tok.substr(0, 4) != "hth_") return std::nullopt;
   // Looked up by its hash: the lookup's timing tells nothing about a token.
-  auto it = tokens_.find(sha256_hex(tok));
+  const std::string hash = sha256_hex(tok);
+  auto it = tokens_.find(hash);
+  if (it == tokens_.end()) {
+    reload_tokens_if_changed();
+    it = tokens_.find(hash);
+  }
   if (it == tokens_.end() || !users_->contains(it->second.user)) return std::nullopt;
   return it->second.user;
 }

@@ -6,8 +6,13 @@ then the Mosquitto variant the target is stated against), runs hearth-bench agai
 it with --broker-pid, and repeats the pair for N rounds (A B A B ...). Prints the
 medians and the hearthd/mosquitto ratio of each metric as a Markdown table.
 
+The end-to-end scenarios (e2e-*) run against hearthd alone (--http, a user made
+with `hearthd passwd` and an API token made with `hearthd token`): MQTT reading ->
+Socket.IO `reading` event, with absolute targets; the reference column quotes the
+original Python stack's figures from issue 7 (not measured here).
+
 Not run by CI: it loads both cores for minutes. Usage:
-    /usr/bin/python3 tests/bench/bench.py [--build DIR] [--quick] [--rounds N]
+    /usr/bin/python3 tests/bench/bench.py [--build DIR] [--quick] [--rounds N] [--scenario NAME] [--realtime]
 """
 
 import argparse
@@ -43,9 +48,11 @@ MOSQUITTO_VARIANTS = {
 class Metric:
     key: str            # field of hearth-bench's JSON line
     label: str
-    op: str             # ">=" / "<=": ratio hearthd/ref against `target`; "zero": hearthd value must be 0
+    op: str             # ">=" / "<=": ratio hearthd/ref against `target`; "zero": hearthd value must be 0;
+                        # "max" / "min": hearthd's own value against the absolute `target`; "info"
     target: float = 0.0
     decimals: int = 0
+    reference: str = "-"  # hearthd-only scenarios: the reference figure, as text (not measured here)
 
 
 @dataclass
@@ -53,8 +60,9 @@ class Scenario:
     name: str
     title: str
     args: list
-    reference: str      # the Mosquitto variant the target is stated against
+    reference: str      # the Mosquitto variant the target is stated against, or "" (hearthd only)
     metrics: list = field(default_factory=list)
+    reference_label: str = ""  # hearthd-only: what the reference texts are
 
 
 SCENARIOS = [
@@ -76,6 +84,31 @@ SCENARIOS = [
              [Metric("latency_p99_us", "p99 latency us", "<=", 0.5, 1),
               Metric("latency_p50_us", "p50 latency us (info)", "info", 0, 1)]),
 ]
+
+# End to end (hearthd only): a reading published over MQTT (QoS 1, like
+# hearth-agent) -> the `reading` event received over Socket.IO (WebSocket,
+# API token). Absolute targets; the reference column quotes the original
+# Python stack (Mosquitto + paho + Flask-SocketIO/gevent) from issue 7.
+PYTHON_STACK = "Python stack (issue 7)"
+E2E_SCENARIOS = [
+    Scenario("e2e-100", "end to end, 100 readings/s", ["e2e", "--rate", "100"], "",
+             [Metric("latency_p99_us", "p99 latency us", "max", 300, 1, "2,700"),
+              Metric("latency_p50_us", "p50 latency us (info)", "info", 0, 1, "1,100"),
+              Metric("lost", "lost", "zero")], PYTHON_STACK),
+    Scenario("e2e-5k", "end to end, 5,000 readings/s", ["e2e", "--rate", "5000"], "",
+             [Metric("latency_p99_us", "p99 latency us", "max", 2000, 1, "45,000"),
+              Metric("latency_p50_us", "p50 latency us (info)", "info", 0, 1),
+              Metric("lost", "lost", "zero")], PYTHON_STACK),
+    Scenario("e2e-20k", "end to end, 20,000 readings/s", ["e2e", "--rate", "20000"], "",
+             [Metric("delivered_per_s", "delivered readings/s", "min", 19800, 0),
+              Metric("lost", "lost", "zero", 0, 0, "12-35 %"),
+              Metric("latency_p99_us", "p99 latency us (info)", "info", 0, 1)], PYTHON_STACK),
+]
+SCENARIOS += E2E_SCENARIOS
+E2E_USER, E2E_PASSWORD = "bench", "bench-password-" + os.urandom(6).hex()
+# --realtime: brokers and hearth-bench under SCHED_FIFO (chrt -f 10), both
+# sides alike, so that other work on a shared machine does not preempt them.
+RUN_PREFIX = []
 
 
 def free_port():
@@ -115,10 +148,26 @@ class Broker:
 
     def start(self):
         log = open(self.dir / "broker.log", "wb")
-        if self.kind == "hearthd":
+        if self.kind == "hearthd-e2e":
+            # The user (hearthd passwd) and its API token (hearthd token) come
+            # first, then hearthd with the web listener and logins required.
+            hearthd, data, pw = self.binaries["hearthd"], self.dir / "data", self.dir / "passwd"
+            data.mkdir()
+            subprocess.run([hearthd, "passwd", str(pw), E2E_USER], input=E2E_PASSWORD + "\n", text=True,
+                           check=True, capture_output=True, timeout=30)
+            out = subprocess.run([hearthd, "token", "bench", E2E_USER, "--data-dir", str(data),
+                                  "--password-file", str(pw)], text=True, check=True, capture_output=True,
+                                 timeout=30)
+            self.token = out.stdout.strip()
+            cmd = [hearthd, "--mqtt", "127.0.0.1:0", "--http", "127.0.0.1:0", "--password-file", str(pw),
+                   "--data-dir", str(data)]
+            self.proc = subprocess.Popen(RUN_PREFIX + cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.port = self._wait_listening_line()
+            self.web_port = self._wait_listening_line(b"listening http 127.0.0.1:")
+        elif self.kind == "hearthd":
             cmd = [self.binaries["hearthd"], "--mqtt", "127.0.0.1:0", "--allow-anonymous",
                    "--data-dir", str(self.dir / "data")]
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(RUN_PREFIX + cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             self.port = self._wait_listening_line()
         else:
             os.chmod(self.dir, 0o777)  # Mosquitto started as root drops to its own user
@@ -134,14 +183,13 @@ class Broker:
                 *MOSQUITTO_VARIANTS[self.kind],
                 ""]))
             cmd = [self.binaries["mosquitto"], "-c", str(conf)]
-            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(RUN_PREFIX + cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         wait_port(self.port, self.proc)
         time.sleep(0.2)  # let the start-up allocations settle before RSS is read
         return self
 
-    def _wait_listening_line(self, timeout=10.0):
+    def _wait_listening_line(self, needle=b"listening mqtt 127.0.0.1:", timeout=10.0):
         end = time.monotonic() + timeout
-        needle = b"listening mqtt 127.0.0.1:"
         while time.monotonic() < end:
             text = (self.dir / "broker.log").read_bytes()
             at = text.find(needle)
@@ -152,7 +200,7 @@ class Broker:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"hearthd exited with code {self.proc.returncode}: {text[-500:].decode(errors='replace')}")
             time.sleep(0.05)
-        raise RuntimeError("hearthd did not log 'listening mqtt 127.0.0.1:PORT'")
+        raise RuntimeError(f"hearthd did not log '{needle.decode()}PORT'")
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -167,6 +215,10 @@ class Broker:
 def run_bench(binaries, broker, scenario, timing, label):
     cmd = [binaries["bench"], *scenario.args, "--port", str(broker.port), "--broker-pid", str(broker.proc.pid),
            "--label", label]
+    env = None
+    if scenario.args[0] == "e2e":
+        cmd += ["--web-port", str(broker.web_port), "--username", E2E_USER, "--password", E2E_PASSWORD]
+        env = dict(os.environ, HEARTH_BENCH_TOKEN=broker.token)  # not on the command line
     if scenario.args[0] == "idle":
         cmd += ["--duration", str(timing["idle"])]
     else:
@@ -174,7 +226,7 @@ def run_bench(binaries, broker, scenario, timing, label):
                 "--drain", str(timing["drain"])]
     limit = 120 + 4 * timing["duration"]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
+        out = subprocess.run(RUN_PREFIX + cmd, capture_output=True, text=True, timeout=limit, env=env)
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"hearth-bench timed out after {limit} s"}
     lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
@@ -201,6 +253,24 @@ def table(results, scenarios, skip_hearthd):
             "|---|---|---:|---:|---|---:|---|---|"]
     all_met = True
     for sc in scenarios:
+        if not sc.reference:
+            if skip_hearthd:
+                continue
+            own_runs = results[(sc.name, "hearthd-e2e")]
+            for m in sc.metrics:
+                a = median(own_runs, m.key)
+                if m.op == "zero":
+                    target, met = "= 0", (a == 0) if a is not None else None
+                elif m.op in ("max", "min"):
+                    target = f"{'<' if m.op == 'max' else '>='} {m.target:,g}"
+                    met = None if a is None else (a < m.target if m.op == "max" else a >= m.target)
+                else:
+                    target, met = "", None
+                if met is False or (met is None and m.op != "info"):
+                    all_met = False
+                rows.append(f"| {sc.title} | {m.label} | {fmt(a, m.decimals)} | {m.reference} | {sc.reference_label} | "
+                            f"- | {target} | {'' if met is None else ('yes' if met else '**no**')} |")
+            continue
         ref_runs = results[(sc.name, sc.reference)]
         own_runs = results[(sc.name, "hearthd")]
         for m in sc.metrics:
@@ -246,6 +316,8 @@ def main():
                     help="run only these scenarios (repeatable)")
     ap.add_argument("--skip-hearthd", action="store_true", help="only run the Mosquitto side")
     ap.add_argument("--results", help="also write every run's JSON line to this file")
+    ap.add_argument("--realtime", action="store_true",
+                    help="run the brokers and hearth-bench with chrt -f 10 (root; for a machine shared with other work)")
     args = ap.parse_args()
 
     timing = {"duration": args.duration, "warmup": args.warmup, "drain": 2.0, "idle": 2.0}
@@ -267,17 +339,24 @@ def main():
         sys.exit(f"bench.py: cannot find {', '.join(missing)} (use --build or --{missing[0]})")
 
     raise_fd_limit()
+    if args.realtime:
+        RUN_PREFIX[:] = ["chrt", "-f", "10"]
     scenarios = [s for s in SCENARIOS if not args.scenario or s.name in args.scenario]
     results = {}
+    scenarios = [s for s in scenarios if s.reference or not args.skip_hearthd]
     for sc in scenarios:
-        results[(sc.name, "hearthd")] = []
-        results[(sc.name, sc.reference)] = []
+        results[(sc.name, "hearthd" if sc.reference else "hearthd-e2e")] = []
+        if sc.reference:
+            results[(sc.name, sc.reference)] = []
     raw = []
     workdir = tempfile.mkdtemp(prefix="hearth-bench-")
     try:
         for rnd in range(1, rounds + 1):
             for sc in scenarios:
-                order = ([] if args.skip_hearthd else ["hearthd"]) + [sc.reference]
+                if not sc.reference:
+                    order = ["hearthd-e2e"]
+                else:
+                    order = ([] if args.skip_hearthd else ["hearthd"]) + [sc.reference]
                 for kind in order:
                     broker = Broker(kind, workdir, binaries)
                     try:
@@ -302,7 +381,7 @@ def main():
     text, all_met = table(results, scenarios, args.skip_hearthd)
     version = subprocess.run([binaries["mosquitto"], "-h"], capture_output=True, text=True).stdout.splitlines()
     load = os.getloadavg()
-    print(f"hearth-bench, {rounds} round(s) x {timing['duration']:g} s, medians; "
+    print(f"hearth-bench, {rounds} round(s) x {timing['duration']:g} s, medians{', SCHED_FIFO' if RUN_PREFIX else ''}; "
           f"{datetime.date.today()}, {platform.node()}, {os.cpu_count()} CPUs, "
           f"load {load[0]:.2f}, {version[0] if version else 'mosquitto ?'}\n")
     print(text)

@@ -213,7 +213,11 @@ TEST_CASE("options: [malformed] bad input is one clear error", "[bench]") {
   CHECK(fails_with({"latency", "--rate", "0"}, "rate"));
   CHECK(fails_with({"fanin", "--topic-prefix", "a/+"}, "--topic-prefix"));
   CHECK(fails_with({"fanin", "--publishers", "1000", "--subscribers", "1000"}, "pairs"));
-  CHECK(fails_with({"e2e"}, "not available yet"));
+  CHECK(fails_with({"e2e"}, "--web-port"));
+  CHECK(fails_with({"e2e", "--web-port", "8080"}, "API token"));
+  CHECK(fails_with({"e2e", "--web-port", "8080", "--token", "t", "--rate", "0"}, "rate"));
+  CHECK(fails_with({"e2e", "--web-port", "8080", "--token", "t", "--subscribers", "2"}, "one publisher"));
+  CHECK(fails_with({"e2e", "--web-port", "8080", "--token", "t", "--node", "Bad/Node"}, "--node"));
 }
 
 TEST_CASE("result line: one JSON object with derived figures", "[bench]") {

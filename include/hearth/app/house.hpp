@@ -7,6 +7,10 @@
 // `command` event; REST handlers use the accessors (history, devices, audit,
 // backup). Everything runs on the io_context's thread.
 //
+// Events go to the browsers before the readings are queued for storage, and
+// WAL checkpoints run off the loop (store/wal_checkpointer.hpp), so SQLite's
+// pauses do not delay a reading on its way to the screens.
+//
 // A timer flushes the readings every storage.flush_interval, expires
 // commands, and once an hour applies the retention and the size cap and
 // reports bad MQTT payloads (counted by the bridge) in one log line.
@@ -33,6 +37,7 @@
 #include "hearth/store/devices.hpp"
 #include "hearth/store/history.hpp"
 #include "hearth/store/readings.hpp"
+#include "hearth/store/wal_checkpointer.hpp"
 
 namespace hearth {
 class local_client;
@@ -108,6 +113,7 @@ private:
   core::config cfg_;
   core::logger& log_;
   std::unique_ptr<store::database> db_;
+  std::unique_ptr<store::wal_checkpointer> checkpointer_;  // after db_: stopped before it closes
   store::readings_store readings_;
   store::devices devices_;
   store::audit_log audit_;
@@ -122,6 +128,7 @@ private:
   std::chrono::steady_clock::time_point next_maintenance_;
   std::uint64_t reported_problems_ = 0;
   std::uint64_t reported_drops_ = 0;
+  std::uint64_t reported_checkpoint_failures_ = 0;
   bool flush_failing_ = false;
   bool stopped_ = false;
 };

@@ -8,6 +8,11 @@
 // up to 256 KiB per read() into one shared buffer and answer all acks of a
 // read in one write; nothing is allocated per message.
 //
+// In e2e mode the subscriber is a Socket.IO client of hearthd instead
+// (engine_sio.cpp): WebSocket upgrade, Engine.IO open, Socket.IO CONNECT with
+// the API token, then `reading` events whose value is the sequence number
+// the publisher put in the reading; the send times stay in sent_ns_.
+//
 // A run goes connect -> warm-up -> measurement -> drain: publishers stop at
 // the end of the measurement, and the drain waits for the stragglers (until
 // every message is accounted for, or `drain` seconds pass without progress)
@@ -24,6 +29,7 @@
 #include "hearth/bench/poller.hpp"
 #include "hearth/bench/result.hpp"
 #include "hearth/bench/stats.hpp"
+#include "hearth/bench/ws_client.hpp"
 #include "hearth/mqtt/packet.hpp"
 
 struct sockaddr_storage;
@@ -44,7 +50,11 @@ private:
   static constexpr std::size_t publish_batch_bytes = 64 * 1024;  // per write of a publisher
 
   enum class role : std::uint8_t { publisher, subscriber, idle };
-  enum class state : std::uint8_t { unopened, connecting, awaiting_connack, awaiting_suback, ready, closed };
+  enum class state : std::uint8_t {
+    unopened, connecting, awaiting_connack, awaiting_suback,
+    awaiting_upgrade, awaiting_open, awaiting_sio_connect,  // e2e's Socket.IO client
+    ready, closed
+  };
   enum class phase : std::uint8_t { setup, warmup, measuring, draining, done };
 
   struct connection {
@@ -57,6 +67,8 @@ private:
     std::string tail;          // a partial packet left over from the last read
     std::string tx;            // bytes to send, from tx_off on
     std::size_t tx_off = 0;
+    bool websocket = false;    // e2e's Socket.IO client
+    std::string message;       // a fragmented WebSocket message so far
   };
 
   struct publisher {
@@ -87,6 +99,13 @@ private:
   void drop(connection& c, const char* why);
   void fail(std::string why);
 
+  // engine_sio.cpp: e2e's Socket.IO client over WebSocket
+  void ws_start(connection& c);
+  void ws_read(connection& c);
+  void ws_send(connection& c, ws::opcode op, std::string_view payload);
+  void on_ws_message(connection& c, std::string_view text, std::uint64_t now_ns);
+  void on_reading(std::uint64_t seq, std::uint64_t now_ns);
+
   // engine_mqtt.cpp: packets
   void handle(connection& c, const mqtt::packet& p, std::uint64_t now_ns);
   void on_publish(connection& c, const mqtt::publish_packet& p, std::uint64_t now_ns);
@@ -100,6 +119,12 @@ private:
   poller poller_;
   std::unique_ptr<sockaddr_storage> addr_;
   unsigned addr_len_ = 0;
+  std::unique_ptr<sockaddr_storage> web_addr_;  // e2e: hearthd's HTTP listener
+  unsigned web_addr_len_ = 0;
+  std::string ws_key_;
+  std::uint32_t ws_mask_ = 0;
+  std::vector<std::uint64_t> sent_ns_;      // e2e: send time by sequence number
+  std::string reading_;                     // e2e: payload scratch
   std::vector<connection> conns_;
   std::vector<publisher> pubs_;
   std::vector<sequence_tracker> trackers_;  // [subscriber * publishers + publisher]

@@ -33,6 +33,14 @@ struct options {
   std::string topic_prefix;          // default "hearth-bench/<pid>"
   std::string label;                 // copied into the result line
   bool persistent_subscribers = false;  // --session persistent: subscribers connect with clean_session 0
+  std::string username;              // MQTT login (all modes), when the broker wants one
+  std::string password;
+  // e2e mode: hearthd's HTTP listener (same --host), the API token the
+  // Socket.IO client logs in with, and the reading's node and sensor id.
+  std::uint16_t web_port = 0;
+  std::string token;
+  std::string node = "hearth-bench";
+  std::string sensor = "seq";
   bool help = false;
 };
 
@@ -43,8 +51,11 @@ public:
 
 // Parses the arguments after the program name: MODE [--option VALUE]...
 // Mode defaults: fanin 4 publishers -> 1 subscriber; fanout 1 -> 50;
-// latency 1 -> 1 at 1000 msg/s; idle 2000 connections.
-options parse_options(std::span<const std::string_view> args);
+// latency 1 -> 1 at 1000 msg/s; idle 2000 connections; e2e 1 MQTT
+// publisher -> 1 Socket.IO client at 1000 readings/s, QoS 1. `env_token`
+// (main() passes $HEARTH_BENCH_TOKEN) is e2e's token when --token is absent,
+// which keeps it out of `ps`.
+options parse_options(std::span<const std::string_view> args, std::string_view env_token = {});
 
 std::string usage();
 

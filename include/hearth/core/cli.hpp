@@ -6,6 +6,7 @@
 //           [--help] [--version]
 //   hearthd passwd FILE USER       (adds or changes USER; password on stdin)
 //   hearthd backup FILE [OPTIONS]  (online copy of the readings database)
+//   hearthd token NAME USER [OPTIONS]  (a new API token, printed once)
 //
 // Options take their value as the next argument or after '=' (--mqtt=...).
 // The command line overrides the config file. Errors are config_error
@@ -21,11 +22,13 @@
 namespace hearth::core {
 
 struct cli_options {
-  enum class action { run, help, version, passwd, backup };
+  enum class action { run, help, version, passwd, backup, token };
   action what = action::run;
   std::string passwd_file;  // passwd: the password file and the user
   std::string passwd_user;
   std::string backup_file;  // backup: where the copy of readings.db goes
+  std::string token_name;   // token: the new token's name and the user it acts as
+  std::string token_user;
   std::optional<std::string> config_file;
   std::optional<std::string> data_dir;
   std::optional<listen_address> mqtt;

@@ -12,13 +12,16 @@
 // API tokens (`Authorization: Bearer hth_...`, or {"token"} as Socket.IO
 // auth) act as the user they were made for. Only their SHA-256 is stored, in
 // `<data_dir>/api-tokens` (`name:user:sha256hex`, mode 0600): the file does
-// not give the tokens away. `hearthd token DATA_DIR NAME USER` makes one.
+// not give the tokens away. `hearthd token NAME USER [--data-dir DIR]` makes one
+// (web/token_command.hpp); a running hearthd re-reads the file when it
+// sees a token it does not know and the file changed since it was read.
 //
 // Files are rewritten atomically (temporary file, then rename). A change is
 // written to disk before it takes effect in memory; write failures throw
 // std::runtime_error with the file's name. Called from the event loop only.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -80,7 +83,10 @@ private:
   void save_roles(const std::map<std::string, web::role, std::less<>>& roles) const;
   void save_tokens() const;
   void load_roles();
-  void load_tokens();
+  void load_tokens() const;
+  // An unknown token may be new on disk (`hearthd token`): re-reads the file
+  // if it changed since it was read; a malformed file keeps the old tokens.
+  void reload_tokens_if_changed() const;
 
   std::string password_path_;
   std::string roles_path_;
@@ -88,7 +94,13 @@ private:
   users_ptr users_;
   std::map<std::string, web::role, std::less<>> roles_;
   struct token { std::string name, user; };
-  std::map<std::string, token, std::less<>> tokens_;  // by sha256 hex
+  // by sha256 hex; mutable for the re-read of token_user()
+  mutable std::map<std::string, token, std::less<>> tokens_;
+  struct file_version {
+    std::int64_t mtime_ns = -1, size = -1, inode = -1;  // -1: missing
+    bool operator==(const file_version&) const = default;
+  };
+  mutable file_version tokens_version_;
   std::function<void(users_ptr)> on_change_;
 };
 
