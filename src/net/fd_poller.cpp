@@ -51,6 +51,12 @@ void fd_poller::remove(int fd, watcher& w) noexcept {
     if (events_[static_cast<std::size_t>(i)].data.ptr == &w) events_[static_cast<std::size_t>(i)].data.ptr = nullptr;
 }
 
+bool fd_poller::defer_flush(std::shared_ptr<watcher> w) {
+  if (!in_batch_) return false;
+  flush_.push_back(std::move(w));
+  return true;
+}
+
 void fd_poller::stop() noexcept {
   stopped_ = true;
   boost::system::error_code ignored;
@@ -72,11 +78,17 @@ void fd_poller::poll_once() {
     return;
   }
   batch_count_ = n;
+  in_batch_ = true;
   for (int i = 0; i < n; ++i) {
     const epoll_event& ev = events_[static_cast<std::size_t>(i)];
     if (auto* w = static_cast<watcher*>(ev.data.ptr)) w->on_ready(ev.events);
   }
   batch_count_ = 0;
+  // Writes queued from here on (a flush that spent its budget, a drained
+  // subscriber's publishers) are posted as usual, behind other work.
+  in_batch_ = false;
+  for (auto& w : flush_) w->on_flush();
+  flush_.clear();
   // Poll again after whatever else is queued: level-triggered sockets that
   // are still ready come back, and the set is empty before we sleep.
   if (!stopped_) net::post(descriptor_.get_executor(), [this] { poll_once(); });

@@ -361,6 +361,9 @@ template <class Stream>
 void stream_connection<Stream>::post_write() {
   if (write_posted_) return;
   write_posted_ = true;
+  if constexpr (reactor) {
+    if (ctx_.poller().defer_flush(self())) return;  // right after the poller's batch
+  }
   net::post(exec(), [self = self()] { self->do_write(); });
 }
 

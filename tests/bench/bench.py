@@ -63,6 +63,7 @@ class Scenario:
     reference: str      # the Mosquitto variant the target is stated against, or "" (hearthd only)
     metrics: list = field(default_factory=list)
     reference_label: str = ""  # hearthd-only: what the reference texts are
+    floor: bool = False  # also run against floor_relay (tests/bench/floor_relay.c), the machine's floor
 
 
 SCENARIOS = [
@@ -82,7 +83,7 @@ SCENARIOS = [
               Metric("broker_cpu_us_per_msg", "broker CPU us/msg", "<=", 0.5, 2)]),
     Scenario("latency-1k", "latency at 1,000 msg/s, QoS 0", ["latency", "--rate", "1000"], "mosquitto-nodelay",
              [Metric("latency_p99_us", "p99 latency us", "<=", 0.5, 1),
-              Metric("latency_p50_us", "p50 latency us (info)", "info", 0, 1)]),
+              Metric("latency_p50_us", "p50 latency us (info)", "info", 0, 1)], floor=True),
 ]
 
 # End to end (hearthd only): a reading published over MQTT (QoS 1, like
@@ -164,6 +165,10 @@ class Broker:
             self.proc = subprocess.Popen(RUN_PREFIX + cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             self.port = self._wait_listening_line()
             self.web_port = self._wait_listening_line(b"listening http 127.0.0.1:")
+        elif self.kind == "floor":
+            self.port = free_port()
+            self.proc = subprocess.Popen(RUN_PREFIX + [self.binaries["floor"], str(self.port)], stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         elif self.kind == "hearthd":
             cmd = [self.binaries["hearthd"], "--mqtt", "127.0.0.1:0", "--allow-anonymous",
                    "--data-dir", str(self.dir / "data")]
@@ -292,6 +297,17 @@ def table(results, scenarios, skip_hearthd):
     return "\n".join(rows), all_met
 
 
+def build_floor_relay():
+    """Compiles floor_relay.c (the latency floor) with the system's C compiler; None without one."""
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if not cc:
+        return None
+    out = Path(tempfile.mkdtemp(prefix="hearth-floor-")) / "floor_relay"
+    r = subprocess.run([cc, "-O2", "-o", str(out), str(REPO / "tests/bench/floor_relay.c")],
+                       capture_output=True, text=True)
+    return str(out) if r.returncode == 0 else None
+
+
 def find_binary(explicit, candidates):
     if explicit:
         return str(Path(explicit).resolve())
@@ -337,6 +353,7 @@ def main():
     missing = [k for k, v in binaries.items() if v is None and not (k == "hearthd" and args.skip_hearthd)]
     if missing:
         sys.exit(f"bench.py: cannot find {', '.join(missing)} (use --build or --{missing[0]})")
+    binaries["floor"] = build_floor_relay()
 
     raise_fd_limit()
     if args.realtime:
@@ -348,6 +365,7 @@ def main():
         results[(sc.name, "hearthd" if sc.reference else "hearthd-e2e")] = []
         if sc.reference:
             results[(sc.name, sc.reference)] = []
+        results[(sc.name, "floor")] = []
     raw = []
     workdir = tempfile.mkdtemp(prefix="hearth-bench-")
     try:
@@ -357,6 +375,8 @@ def main():
                     order = ["hearthd-e2e"]
                 else:
                     order = ([] if args.skip_hearthd else ["hearthd"]) + [sc.reference]
+                    if sc.floor and binaries["floor"]:
+                        order.append("floor")
                 for kind in order:
                     broker = Broker(kind, workdir, binaries)
                     try:
@@ -385,6 +405,12 @@ def main():
           f"{datetime.date.today()}, {platform.node()}, {os.cpu_count()} CPUs, "
           f"load {load[0]:.2f}, {version[0] if version else 'mosquitto ?'}\n")
     print(text)
+    for sc in scenarios:
+        floor = results[(sc.name, "floor")]
+        if floor:
+            print(f"\n{sc.title}: floor_relay (tests/bench/floor_relay.c, the least a relay can do on this "
+                  f"machine) p50 {fmt(median(floor, 'latency_p50_us'), 1)} us, "
+                  f"p99 {fmt(median(floor, 'latency_p99_us'), 1)} us")
     print(f"\nReproduce: /usr/bin/python3 tests/bench/bench.py {' '.join(sys.argv[1:])}".rstrip())
     failed = [r for r in raw if not r.get("ok")]
     if failed:

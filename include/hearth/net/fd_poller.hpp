@@ -14,6 +14,13 @@
 // does it wait through Asio, so a socket left readable (its read budget spent)
 // is served on the next round, after the loop's other handlers.
 //
+// Writes produced by a batch go out right after it: a watcher that queued
+// output while the batch ran asks for defer_flush() and its on_flush() runs
+// once the batch's events are handled. That is the coalescing point (one
+// gather write per connection for everything the batch produced) without a
+// trip through the io_context's queue, whose reactor poll would otherwise
+// sit between a publish read and its delivery.
+//
 // Watchers must stay alive while registered (remove() before destroying);
 // within one batch, a watcher destroyed by another's handler is not called:
 // its events are dropped when it is removed.
@@ -21,6 +28,8 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include <sys/epoll.h>
 
@@ -35,6 +44,7 @@ public:
   class watcher {
   public:
     virtual void on_ready(std::uint32_t events) = 0;  // EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP
+    virtual void on_flush() {}                        // after the batch, if it asked (defer_flush)
 
   protected:
     ~watcher() = default;
@@ -56,6 +66,10 @@ public:
   // for `w`.
   void remove(int fd, watcher& w) noexcept;
 
+  // While a batch's events are handled: keeps `w` for an on_flush() call
+  // right after them and returns true. Otherwise false (the caller posts).
+  bool defer_flush(std::shared_ptr<watcher> w);
+
   void stop() noexcept;
   executor get_executor() noexcept { return descriptor_.get_executor(); }
 
@@ -68,6 +82,8 @@ private:
   net::posix::basic_stream_descriptor<executor> descriptor_;
   std::array<epoll_event, batch_size> events_{};
   int batch_count_ = 0;  // events_ being dispatched, [0, batch_count_)
+  bool in_batch_ = false;
+  std::vector<std::shared_ptr<watcher>> flush_;
   bool stopped_ = false;
 };
 

@@ -142,6 +142,7 @@ private:
   // Reactor mode: readiness from the poller, and telling it what we wait for
   // (wait_pending_: readable; waiting_writable_: writable).
   void on_ready(std::uint32_t events) override;
+  void on_flush() override { do_write(); }
   void update_interest();
 
   void start_mqtt();
