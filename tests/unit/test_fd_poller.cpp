@@ -6,6 +6,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <string>
+#include <vector>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -93,5 +96,41 @@ TEST_CASE("fd_poller: a watcher removed during a batch is not called", "[poller]
   ioc.run_for(30ms);
   // Both were ready in the same batch; whichever ran first removed the other.
   CHECK(ra.calls + rb.calls == 1);
+  poller.stop();
+}
+
+TEST_CASE("fd_poller: flushes asked for during a batch run right after it", "[poller]") {
+  boost::asio::io_context ioc;
+  fd_poller poller(ioc.get_executor());
+  struct flusher : recorder {
+    std::vector<std::string>* log = nullptr;
+    void on_flush() override { log->push_back("flush"); }
+  };
+  std::vector<std::string> log;
+  socket_pair a, b;
+  auto fa = std::make_shared<flusher>();
+  auto fb = std::make_shared<flusher>();
+  fa->log = fb->log = &log;
+  char c = 0;
+  fa->then = [&] {
+    REQUIRE(::read(a.fd[0], &c, 1) == 1);
+    log.push_back("a");
+    CHECK(poller.defer_flush(fa));
+  };
+  fb->then = [&] {
+    REQUIRE(::read(b.fd[0], &c, 1) == 1);
+    log.push_back("b");
+  };
+  poller.add(a.fd[0], *fa, fd_poller::read);
+  poller.add(b.fd[0], *fb, fd_poller::read);
+  CHECK_FALSE(poller.defer_flush(fa));  // outside a batch: the caller posts
+  REQUIRE(::write(a.fd[1], "x", 1) == 1);
+  REQUIRE(::write(b.fd[1], "y", 1) == 1);
+  ioc.run_for(30ms);
+  // One flush, after both events of the batch (in whichever order they came).
+  REQUIRE(log.size() == 3);
+  CHECK(log.back() == "flush");
+  poller.remove(a.fd[0], *fa);
+  poller.remove(b.fd[0], *fb);
   poller.stop();
 }
