@@ -175,6 +175,26 @@ Config file keys (TOML), with their defaults:
   write_queue_soft_bytes = 1048576   # unsent bytes beyond which QoS 0 messages are dropped (counted)
   write_queue_hard_bytes = 16777216  # unsent bytes beyond which the client is disconnected
   sys_interval = 10                  # seconds between $SYS publications, 0 = off
+  max_memory_bytes = 67108864        # queued + retained message bytes; past it new retained messages
+                                     # are refused and QoS 1/2 publishers wait, 0 = unbounded
+  [persistence]                      # broker.db: sessions, subscriptions, retained and queued messages
+  enabled = true
+  ack = "after_commit"               # or "immediate": acknowledge before the batch is on disk
+  synchronous = "full"               # or "normal": faster, may lose the last batch on power loss
+  commit_interval_ms = 10            # a batch commits at least this often under load (0-1000)
+  [storage]                          # readings.db: every reading, for history
+  raw_retention_hours = 720          # raw rows; older ones become hourly min/avg/max
+  max_bytes = 536870912              # size cap of readings.db (oldest rows go first), 0 = none
+  flush_interval_ms = 1000           # readings are written in batched transactions
+  batch_rows = 500                   # a full batch is written at once
+  max_pending = 20000                # readings kept in memory while the disk fails
+  quick_check = false                # PRAGMA quick_check instead of integrity_check at start
+  [bridge]                           # MQTT topics -> Socket.IO events and commands
+  prefix = "home"                    # of the default routes (DESIGN.md's topic contract) and of commands
+  command_timeout = 10               # seconds a relay command waits for the agent's confirmation
+  max_payload = 4096                 # bytes; larger messages are counted and dropped
+  # [[bridge.routes]] topic = "home/+/pressure", events = ["reading"], unit = "hPa" adds or
+  # overrides a route (events: reading, relay, node, alarm, ignore; alarm_threshold = 0.5)
   [tls]                              # the mqtts listener
   listen = ""                        # --mqtts
   cert_file = ""                     # PEM certificate chain

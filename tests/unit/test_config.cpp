@@ -3,6 +3,8 @@
 // kind of bad input.
 #include <catch2/catch.hpp>
 
+#include <sstream>
+
 #include <string>
 #include <vector>
 
@@ -218,10 +220,39 @@ TEST_CASE("usage documents every option and key", "[config][cli]") {
                            "data_dir", "log_level", "allow_anonymous", "acl_file", "password_file", "[mqtt]",
                            "listen", "max_packet_size", "connect_timeout", "max_inflight", "max_queued_messages",
                            "max_queued_bytes", "max_incoming_qos2", "write_queue_soft_bytes",
-                           "write_queue_hard_bytes", "backpressure_timeout", "sys_interval", "busy_poll_us"}) {
+                           "write_queue_hard_bytes", "backpressure_timeout", "sys_interval", "busy_poll_us",
+                           "max_memory_bytes", "[persistence]", "ack", "synchronous", "commit_interval_ms",
+                           "[storage]", "raw_retention_hours", "max_bytes", "flush_interval_ms", "batch_rows",
+                           "max_pending", "quick_check", "[bridge]", "prefix", "command_timeout", "max_payload",
+                           "[[bridge.routes]]", "[tls]", "handshake_timeout", "[web]", "ping_timeout"}) {
     INFO(word);
     CHECK_THAT(u, Contains(word));
   }
+}
+
+TEST_CASE("usage: every key it lists is accepted with the default it shows", "[config][cli]") {
+  // The listing is what users copy into their config files: each
+  // `key = value` line, in its [section], must parse.
+  std::istringstream in(usage());
+  std::string line, section;
+  bool keys = false;
+  int checked = 0;
+  while (std::getline(in, line)) {
+    if (line.starts_with("Config file keys")) keys = true;
+    if (!keys || line.size() < 3 || line.starts_with("Exit status")) continue;
+    std::string text = line.substr(2, line.find('#') == std::string::npos ? std::string::npos : line.find('#') - 2);
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    if (text.starts_with("[")) {
+      section = text;
+      continue;
+    }
+    const auto eq = text.find(" = ");
+    if (eq == std::string::npos || text.ends_with("\"\"")) continue;  // empty paths and addresses are not defaults to test
+    INFO(section << " " << text);
+    CHECK_NOTHROW(from_toml(section.empty() ? text : section + "\n" + text));
+    ++checked;
+  }
+  CHECK(checked >= 40);  // the listing was read at all
 }
 
 TEST_CASE("command line: backup FILE with the usual options", "[config][cli]") {
