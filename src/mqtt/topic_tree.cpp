@@ -7,12 +7,49 @@
 namespace hearth::mqtt {
 
 struct topic_tree::node {
-  std::map<std::string, std::unique_ptr<node>, std::less<>> children;  // includes "+" and "#"
+  // Literal levels by name; the wildcard levels apart, so that matching one
+  // level of a topic is one map lookup and two pointer tests, not three map
+  // lookups (perf: the tree walk was 31 % of hearthd's CPU in QoS 0 fan-in).
+  std::map<std::string, std::unique_ptr<node>, std::less<>> children;
+  std::unique_ptr<node> plus;  // "+"
+  std::unique_ptr<node> hash;  // "#"
   std::vector<subscriber_match> subscribers;
   node* parent = nullptr;
   std::string key;
 
-  bool empty() const noexcept { return children.empty() && subscribers.empty(); }
+  bool empty() const noexcept { return children.empty() && !plus && !hash && subscribers.empty(); }
+
+  node* child(std::string_view level) const {
+    if (level == "+") return plus.get();
+    if (level == "#") return hash.get();
+    auto it = children.find(level);
+    return it == children.end() ? nullptr : it->second.get();
+  }
+
+  node& add_child(std::string_view level) {
+    auto c = std::make_unique<node>();
+    c->parent = this;
+    c->key = std::string(level);
+    node& added = *c;
+    if (level == "+") {
+      plus = std::move(c);
+    } else if (level == "#") {
+      hash = std::move(c);
+    } else {
+      children.emplace(added.key, std::move(c));
+    }
+    return added;
+  }
+
+  void remove_child(const node& c) {
+    if (&c == plus.get()) {
+      plus.reset();
+    } else if (&c == hash.get()) {
+      hash.reset();
+    } else if (auto it = children.find(c.key); it != children.end()) {
+      children.erase(it);
+    }
+  }
 };
 
 topic_tree::topic_tree() : root_(std::make_unique<node>()) {}
@@ -21,14 +58,8 @@ topic_tree::~topic_tree() = default;
 bool topic_tree::subscribe(std::string_view filter, session* s, std::uint8_t qos) {
   node* n = root_.get();
   for (level_iterator it(filter); it; ++it) {
-    auto found = n->children.find(*it);
-    if (found == n->children.end()) {
-      auto child = std::make_unique<node>();
-      child->parent = n;
-      child->key = std::string(*it);
-      found = n->children.emplace(child->key, std::move(child)).first;
-    }
-    n = found->second.get();
+    node* c = n->child(*it);
+    n = c ? c : &n->add_child(*it);
   }
   for (auto& sub : n->subscribers) {
     if (sub.subscriber == s) {
@@ -44,9 +75,8 @@ bool topic_tree::subscribe(std::string_view filter, session* s, std::uint8_t qos
 bool topic_tree::unsubscribe(std::string_view filter, session* s) {
   node* n = root_.get();
   for (level_iterator it(filter); it; ++it) {
-    auto found = n->children.find(*it);
-    if (found == n->children.end()) return false;
-    n = found->second.get();
+    n = n->child(*it);
+    if (!n) return false;
   }
   auto& subs = n->subscribers;
   auto pos = std::find_if(subs.begin(), subs.end(), [&](auto& m) { return m.subscriber == s; });
@@ -57,7 +87,7 @@ bool topic_tree::unsubscribe(std::string_view filter, session* s) {
   // Prune the branch that no longer leads to any subscription.
   while (n != root_.get() && n->empty()) {
     node* parent = n->parent;
-    parent->children.erase(n->key);
+    parent->remove_child(*n);  // destroys n
     n = parent;
   }
   return true;
@@ -75,8 +105,7 @@ void topic_tree::match_level(const node& n, std::string_view rest, bool at_end, 
   const bool dollar = first && !rest.empty() && rest.front() == '$';
   if (!dollar) {
     // "#" matches everything below, and the parent level itself ("a/#" matches "a").
-    if (auto h = n.children.find(std::string_view("#")); h != n.children.end())
-      out.insert(out.end(), h->second->subscribers.begin(), h->second->subscribers.end());
+    if (n.hash) out.insert(out.end(), n.hash->subscribers.begin(), n.hash->subscribers.end());
   }
   if (at_end) {
     out.insert(out.end(), n.subscribers.begin(), n.subscribers.end());
@@ -86,12 +115,10 @@ void topic_tree::match_level(const node& n, std::string_view rest, bool at_end, 
   const std::string_view level = rest.substr(0, slash);
   const std::string_view next = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
   const bool last = slash == std::string_view::npos;
-  if (auto c = n.children.find(level); c != n.children.end())
-    match_level(*c->second, next, last, false, out);
-  if (!dollar) {
-    if (auto p = n.children.find(std::string_view("+")); p != n.children.end())
-      match_level(*p->second, next, last, false, out);
+  if (!n.children.empty()) {
+    if (auto c = n.children.find(level); c != n.children.end()) match_level(*c->second, next, last, false, out);
   }
+  if (!dollar && n.plus) match_level(*n.plus, next, last, false, out);
 }
 
 }  // namespace hearth::mqtt
