@@ -42,7 +42,7 @@ TEST_CASE("heap_optional: empty, set, copied, moved, compared", "[compact]") {
 }
 
 TEST_CASE("packet_id_map: the std::map subset the broker uses", "[compact]") {
-  static_assert(sizeof(packet_id_map<int>) < sizeof(std::unordered_map<std::uint16_t, int>));
+  static_assert(sizeof(packet_id_map<int>) == sizeof(void*));  // nothing allocated while empty
   packet_id_map<std::string> m;
   CHECK(m.empty());
   CHECK(m.emplace(7, "seven").second);
