@@ -31,6 +31,8 @@ void deadline_wheel::link_before(entry& pos, entry& e) noexcept {
 }
 
 void deadline_wheel::schedule(entry& e, std::int64_t due) {
+  // Slots at or before last_ are not visited again until the wheel turns.
+  if (started_ && due <= last_) due = last_ + 1;
   e.unlink();
   e.due_ = due;
   const auto n = static_cast<std::int64_t>(slot_count_);

@@ -77,6 +77,19 @@ void fd_poller::poll_once() {
     if (!stopped_) wait();
     return;
   }
+  // Whatever a handler throws, the poller goes on polling afterwards:
+  // otherwise every plain TCP connection would wait forever.
+  struct next_round {
+    fd_poller& p;
+    ~next_round() {
+      p.batch_count_ = 0;
+      p.in_batch_ = false;
+      p.flush_.clear();
+      // Poll again after whatever else is queued: level-triggered sockets
+      // that are still ready come back, and the set is empty before we sleep.
+      if (!p.stopped_) net::post(p.descriptor_.get_executor(), [&p = p] { p.poll_once(); });
+    }
+  } guard{*this};
   batch_count_ = n;
   in_batch_ = true;
   for (int i = 0; i < n; ++i) {
@@ -87,11 +100,7 @@ void fd_poller::poll_once() {
   // Writes queued from here on (a flush that spent its budget, a drained
   // subscriber's publishers) are posted as usual, behind other work.
   in_batch_ = false;
-  for (auto& w : flush_) w->on_flush();
-  flush_.clear();
-  // Poll again after whatever else is queued: level-triggered sockets that
-  // are still ready come back, and the set is empty before we sleep.
-  if (!stopped_) net::post(descriptor_.get_executor(), [this] { poll_once(); });
+  for (std::size_t i = 0; i < flush_.size(); ++i) flush_[i]->on_flush();
 }
 
 }  // namespace hearth

@@ -28,8 +28,10 @@ void raw_tcp::prepare(boost::system::error_code& ec) noexcept {
     ec = last_error();
     return;
   }
+  // Without TCP_NODELAY the connection still works (with Nagle's delays):
+  // not a reason to refuse a client.
   const int one = 1;
-  if (::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) ec = last_error();
+  ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 tcp::endpoint raw_tcp::remote_endpoint(boost::system::error_code& ec) const {

@@ -139,3 +139,18 @@ TEST_CASE("deadline wheel: destroyed entries leave the wheel", "[wheel]") {
   w.advance(10);
   CHECK(log.empty());
 }
+
+TEST_CASE("deadline wheel: a deadline already past fires at the next advance", "[wheel]") {
+  // Its slot was visited already; without care it would wait a whole turn.
+  deadline_wheel w(64);
+  std::vector<int> log;
+  probe a(log, 1), b(log, 2);
+  w.advance(100);
+  w.schedule(a, 50);
+  w.schedule(b, 100);
+  w.advance(100);  // the same second again: nothing moves on
+  CHECK(log.empty());
+  w.advance(101);
+  CHECK(log.size() == 2);
+  CHECK(w.empty());
+}

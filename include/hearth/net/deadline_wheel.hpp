@@ -53,8 +53,9 @@ class deadline_wheel {
   deadline_wheel& operator=(const deadline_wheel&) = delete;
   ~deadline_wheel();
 
-  // Due at the end of second `due` (a deadline in the past fires at the next
-  // advance()). Moves the entry if it was scheduled already.
+  // Due at the end of second `due`; a second advance() has passed already
+  // counts as the next one, so a deadline in the past fires at the next
+  // advance() that moves on. Moves the entry if it was scheduled already.
   void schedule(entry& e, std::int64_t due);
   void cancel(entry& e) noexcept { e.unlink(); }
 

@@ -27,7 +27,8 @@ public:
   int fd() const noexcept { return fd_; }
   bool is_open() const noexcept { return fd_ >= 0; }
 
-  // O_NONBLOCK and TCP_NODELAY (MQTT packets are small and latency matters).
+  // O_NONBLOCK (its failure is the error) and TCP_NODELAY (MQTT packets are
+  // small and latency matters; best effort).
   void prepare(boost::system::error_code& ec) noexcept;
   tcp::endpoint remote_endpoint(boost::system::error_code& ec) const;
 
