@@ -9,7 +9,6 @@ for long. Bounded in time and count, loopback only.
 - 10,000 connections opened at once, each completing CONNECT;
 - a subscriber that never reads (its socket buffer kept tiny).
 """
-import os
 import random
 import resource
 import selectors

@@ -25,8 +25,8 @@ from collections import Counter
 import pytest
 
 from conftest import Hearthd
-from mqtt_wire import (DISCONNECT, client, connect, pkt, puback, pubcomp, publish, pubrec, pubrel, s,
-                       split_publish, subscribe, suback, u16)
+from mqtt_wire import (DISCONNECT, client, connect, puback, pubcomp, publish, pubrec, pubrel, split_publish,
+                       subscribe, suback)
 
 ROUNDS = int(os.environ.get("HEARTH_CRASH_ROUNDS", "20"))
 CONFIG = {"mqtt": {"max_queued_messages": 1000000, "max_queued_bytes": 0, "sys_interval": 0},

@@ -2,7 +2,6 @@
 paho-mqtt and mosquitto_pub land in readings.db (read back with Python's own
 sqlite3 after a clean shutdown), devices appear, bad payloads are counted and
 survived; a corrupt readings.db stops hearthd with a clear message."""
-import os
 import sqlite3
 import subprocess
 import time

@@ -17,7 +17,6 @@ import pytest
 import requests
 import socketio
 
-HTTP_RE = re.compile(r"listening http 127\.0\.0\.1:(\d+)")
 PUB = "/usr/bin/mosquitto_pub"
 ADMIN_PW = "admin-password-1"
 
@@ -28,13 +27,8 @@ def site(start_hearthd, hearthd_binary, tmp_path):
     r = subprocess.run([hearthd_binary, "passwd", str(pw), "admin"], input=ADMIN_PW + "\n",
                        text=True, capture_output=True, timeout=10)
     assert r.returncode == 0, r.stderr
-    h = start_hearthd(args=["--http", "127.0.0.1:0", "--password-file", str(pw)])
-    deadline = time.time() + 10
-    while time.time() < deadline and not HTTP_RE.search(h.log()):
-        time.sleep(0.05)
-    m = HTTP_RE.search(h.log())
-    assert m, h.log()
-    h.base = "http://127.0.0.1:%s" % m.group(1)
+    h = start_hearthd(args=["--http", "127.0.0.1:0", "--password-file", str(pw)], listeners=["mqtt", "http"])
+    h.base = "http://127.0.0.1:%d" % h.ports["http"]
     return h
 
 
@@ -257,7 +251,6 @@ def test_first_start_prints_a_one_time_password(start_hearthd):
     # Only its hash was kept, and the next start has a user: no new password.
     data = h.workdir / "data"
     assert password not in (data / "web-passwd").read_text()
-    again = start_hearthd(args=["--http", "127.0.0.1:0", "--data-dir", str(data)])
-    assert wait_for(lambda: HTTP_RE.search(again.log()))
+    again = start_hearthd(args=["--http", "127.0.0.1:0", "--data-dir", str(data)], listeners=["mqtt", "http"])
     time.sleep(0.3)
     assert "first start" not in again.log()

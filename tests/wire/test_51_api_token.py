@@ -8,13 +8,11 @@ runs works at once. Bad names, unknown users and taken names exit with 2.
 import re
 import subprocess
 import threading
-import time
 
 import pytest
 import requests
 import socketio
 
-HTTP_RE = re.compile(r"listening http 127\.0\.0\.1:(\d+)")
 PUB = "/usr/bin/mosquitto_pub"
 PW = "token-user-password"
 
@@ -44,13 +42,9 @@ def make_token(binary, pw, data, name, user):
 
 
 def start_site(start_hearthd, pw, data):
-    h = start_hearthd(args=["--http", "127.0.0.1:0", "--password-file", str(pw), "--data-dir", str(data)])
-    deadline = time.time() + 10
-    while time.time() < deadline and not HTTP_RE.search(h.log()):
-        time.sleep(0.05)
-    m = HTTP_RE.search(h.log())
-    assert m, h.log()
-    h.base = "http://127.0.0.1:%s" % m.group(1)
+    h = start_hearthd(args=["--http", "127.0.0.1:0", "--password-file", str(pw), "--data-dir", str(data)],
+                      listeners=["mqtt", "http"])
+    h.base = "http://127.0.0.1:%d" % h.ports["http"]
     return h
 
 

@@ -6,13 +6,10 @@ A wrong token fails the run with a clear error.
 """
 import json
 import os
-import re
 import subprocess
-import time
 
 import pytest
 
-HTTP_RE = re.compile(r"listening http 127\.0\.0\.1:(\d+)")
 PW = "bench-user-password"
 
 
@@ -35,11 +32,8 @@ def site(hearthd_binary, start_hearthd, tmp_path):
                         str(pw)], capture_output=True, text=True, timeout=10)
     assert r.returncode == 0, r.stderr
     h = start_hearthd(args=["--http", "127.0.0.1:0", "--password-file", str(pw), "--data-dir", str(data)],
-                      anonymous=False)
-    deadline = time.time() + 10
-    while time.time() < deadline and not HTTP_RE.search(h.log()):
-        time.sleep(0.05)
-    h.web_port = int(HTTP_RE.search(h.log()).group(1))
+                      anonymous=False, listeners=["mqtt", "http"])
+    h.web_port = h.ports["http"]
     h.token = r.stdout.strip()
     return h
 

@@ -8,7 +8,6 @@ as `mqtt` events {topic, payload, qos, retain}; a malformed filter or one the
 user's ACL does not allow is refused in the ack ({ok: false, error}), and
 nothing of it is delivered.
 """
-import re
 import subprocess
 import threading
 import time
@@ -17,7 +16,6 @@ import requests
 import socketio
 import pytest
 
-HTTP_RE = re.compile(r"listening http 127\.0\.0\.1:(\d+)")
 PUB = "/usr/bin/mosquitto_pub"
 PASSWORDS = {"admin": "admin-password-1", "member": "member-password-1"}
 # Anonymous rules first: the in-process clients (house bridge, pass-through)
@@ -39,13 +37,9 @@ def site(start_hearthd, hearthd_binary, tmp_path):
         assert r.returncode == 0, r.stderr
     acl = tmp_path / "acl"
     acl.write_text(ACL)
-    h = start_hearthd(args=["--http", "127.0.0.1:0", "--password-file", str(pw), "--acl-file", str(acl)])
-    deadline = time.time() + 10
-    while time.time() < deadline and not HTTP_RE.search(h.log()):
-        time.sleep(0.05)
-    m = HTTP_RE.search(h.log())
-    assert m, h.log()
-    h.base = "http://127.0.0.1:%s" % m.group(1)
+    h = start_hearthd(args=["--http", "127.0.0.1:0", "--password-file", str(pw), "--acl-file", str(acl)],
+                      listeners=["mqtt", "http"])
+    h.base = "http://127.0.0.1:%d" % h.ports["http"]
     return h
 
 
