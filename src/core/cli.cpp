@@ -175,6 +175,8 @@ Config file keys (TOML), with their defaults:
   write_queue_soft_bytes = 1048576   # unsent bytes beyond which QoS 0 messages are dropped (counted)
   write_queue_hard_bytes = 16777216  # unsent bytes beyond which the client is disconnected
   sys_interval = 10                  # seconds between $SYS publications, 0 = off
+  session_expiry = 0                 # seconds a persistent session is kept while its client is away,
+                                     # then discarded with its queue; 0 = until the client cleans it
   max_memory_bytes = 67108864        # queued + retained message bytes; past it new retained messages
                                      # are refused and QoS 1/2 publishers wait, 0 = unbounded
   [persistence]                      # broker.db: sessions, subscriptions, retained and queued messages

@@ -102,6 +102,8 @@ void apply_mqtt(mqtt_config& m, const toml::table& table, const toml_reader& r) 
       m.write_queue_hard_bytes = r.size(node, key, 1, int_max);
     } else if (name == "backpressure_timeout") {
       m.backpressure_timeout = std::chrono::seconds(r.integer(node, key, 0, 3600));
+    } else if (name == "session_expiry") {
+      m.session_expiry = std::chrono::seconds(r.integer(node, key, 0, 10LL * 365 * 24 * 3600));
     } else if (name == "sys_interval") {
       m.sys_interval = std::chrono::seconds(r.integer(node, key, 0, 86400));
     } else if (name == "max_memory_bytes") {

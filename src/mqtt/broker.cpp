@@ -116,7 +116,11 @@ void broker::end_client(client& c, std::error_code why, bool publish_will) {
     s->lossy = false;
     s->connection = nullptr;
     c.sess = nullptr;
-    if (s->clean()) discard_session(*s);
+    if (s->clean()) {
+      discard_session(*s);
+    } else {
+      away_[s] = now_;
+    }
   }
   emit_close(c, why);
   if (publish_will && will && c.connected) {
@@ -130,6 +134,7 @@ void broker::end_client(client& c, std::error_code why, bool publish_will) {
 }
 
 void broker::discard_session(session& s) {
+  away_.erase(&s);
   if (s.congested) release(s);
   if (persistent(s)) persist_->session_ended(s);
   for (auto& [filter, qos] : s.subscriptions) tree_.unsubscribe(filter, &s);

@@ -109,6 +109,7 @@ session& broker::attach_session(client& c, const connect_packet& p, bool& presen
   }
   session& s = **it;
   s.connection = &c;
+  away_.erase(&s);
   const bool changed = !present || s.username != c.username;
   s.username = c.username;  // the authenticated name (a certificate's CN may replace the CONNECT's)
   if (changed && persistent(s)) persist_->session_stored(s);

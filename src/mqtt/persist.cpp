@@ -66,7 +66,11 @@ void broker::restore(restored_state state) {
     }
     for (auto& [id, m] : rs.incoming_qos2) s->incoming_qos2.emplace(id, std::move(m));
     // A later record of the same id replaces an earlier one.
-    if (auto old = sessions_.find(s->client_id()); old != sessions_.end()) sessions_.erase(old);
+    if (auto old = sessions_.find(s->client_id()); old != sessions_.end()) {
+      away_.erase(old->get());
+      sessions_.erase(old);
+    }
+    away_[s.get()] = clock::time_point{};  // away since the restart, counted from the first tick
     sessions_.insert(std::move(s));
   }
   log_.info() << "mqtt: restored " << retained_.size() << " retained messages and " << state.sessions.size()

@@ -24,10 +24,26 @@ void broker::tick(clock::time_point now) {
   if (!started_) started_ = now;
   if (!congested_.empty()) check_backpressure();
   check_memory();
+  if (cfg_.session.expiry.count() > 0 && !away_.empty()) expire_sessions();
   if (cfg_.sys_interval.count() == 0) return;
   if (last_sys_ != clock::time_point{} && now - last_sys_ < cfg_.sys_interval) return;
   last_sys_ = now;
   publish_sys();
+}
+
+void broker::expire_sessions() {
+  std::vector<session*> expired;
+  for (auto& [s, since] : away_) {
+    if (since == clock::time_point{}) since = now_;
+    if (now_ - since >= cfg_.session.expiry) expired.push_back(s);
+  }
+  for (session* s : expired) {
+    log_.info() << "mqtt '" << s->client_id() << "': persistent session expired after "
+                << cfg_.session.expiry.count() << " s without its client (" << s->queued_count()
+                << " queued messages dropped)";
+    ++stats_.sessions_expired;
+    discard_session(*s);  // destroys s
+  }
 }
 
 void broker::publish_sys() {
@@ -43,6 +59,7 @@ void broker::publish_sys() {
       {"$SYS/broker/clients/active", to_string(stats_.clients_connected)},
       {"$SYS/broker/clients/total", to_string(sessions_.size())},
       {"$SYS/broker/clients/maximum", to_string(stats_.clients_maximum)},
+      {"$SYS/broker/clients/expired", to_string(stats_.sessions_expired)},
       {"$SYS/broker/connections/total", to_string(stats_.connections_total)},
       {"$SYS/broker/messages/received", to_string(stats_.messages_received)},
       {"$SYS/broker/messages/sent", to_string(stats_.messages_sent)},

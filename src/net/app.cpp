@@ -29,6 +29,7 @@ mqtt::broker_config broker_settings(const core::config& cfg) {
   b.session.max_queued_bytes = cfg.mqtt.max_queued_bytes;
   b.session.max_incoming_qos2 = cfg.mqtt.max_incoming_qos2;
   b.session.backpressure_timeout = cfg.mqtt.backpressure_timeout;
+  b.session.expiry = cfg.mqtt.session_expiry;
   b.sys_interval = cfg.mqtt.sys_interval;
   b.version = HEARTH_VERSION;  // $SYS/broker/version adds "hearth version "
   b.max_memory_bytes = cfg.mqtt.max_memory_bytes;

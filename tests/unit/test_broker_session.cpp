@@ -281,3 +281,64 @@ TEST_CASE("broker: a client receives its own publications", "[broker]") {
   REQUIRE(got.size() == 1);
   CHECK(got[0].payload == "hello");
 }
+
+TEST_CASE("broker: a persistent session away longer than session.expiry is discarded", "[broker][session]") {
+  broker_config cfg;
+  cfg.session.expiry = std::chrono::seconds(60);
+  harness h(cfg);
+  h.broker.tick(at(0));
+  auto& gone = h.connect("gone", persistent());
+  h.subscribe(gone, {{"t", 1}});
+  h.take(gone);
+  auto& back = h.connect("back", persistent());
+  h.subscribe(back, {{"t", 1}});
+  h.take(back);
+  auto& stays = h.connect("stays", persistent());  // connected all along
+  h.take(stays);
+  h.drop(gone);
+  h.drop(back);
+  auto& pub = h.connect("pub");
+  h.publish(pub, "t", "queued", 1);
+  CHECK(h.broker.find_session("gone")->queued_count() == 1);
+
+  h.broker.tick(at(30));
+  auto& returned = h.connect("back", persistent(), /*session_present=*/true);  // in time: the clock stops
+  CHECK(h.publishes(returned).size() == 1);
+  h.broker.tick(at(59));
+  CHECK(h.broker.find_session("gone"));
+  h.broker.tick(at(61));
+  CHECK_FALSE(h.broker.find_session("gone"));
+  CHECK(h.broker.subscriptions().subscription_count() == 1);  // back's; gone's left the tree
+  CHECK(h.broker.find_session("back"));
+  CHECK(h.broker.find_session("stays"));
+  CHECK(h.broker.stats().sessions_expired == 1);
+  auto& late = h.connect("gone", persistent(), /*session_present=*/false);
+  CHECK(h.take(late).empty());
+}
+
+TEST_CASE("broker: without session.expiry persistent sessions stay, as in Mosquitto", "[broker][session]") {
+  harness h;
+  h.broker.tick(at(0));
+  auto& s = h.connect("s", persistent());
+  h.drop(s);
+  h.broker.tick(at(10 * 365 * 24 * 3600));
+  CHECK(h.broker.find_session("s"));
+}
+
+TEST_CASE("broker: a session restored from disk expires counting from the restart", "[broker][session]") {
+  broker_config cfg;
+  cfg.session.expiry = std::chrono::seconds(60);
+  harness h(cfg);
+  restored_session rs;
+  rs.client_id = "sleeper";
+  rs.subscriptions = {{"t", 1}};
+  restored_state st;
+  st.sessions = {rs};
+  h.broker.restore(std::move(st));
+  h.broker.tick(at(1000));  // the first tick after the restart
+  h.broker.tick(at(1059));
+  CHECK(h.broker.find_session("sleeper"));
+  h.broker.tick(at(1060));
+  CHECK_FALSE(h.broker.find_session("sleeper"));
+  CHECK(h.broker.subscriptions().subscription_count() == 0);
+}

@@ -1,7 +1,10 @@
 """Sessions (MQTT 3.1.1 3.1.2.4 and 4.1): a clean session is discarded, a
 persistent one keeps its subscriptions, queues QoS 1/2 (not QoS 0) while the
 client is away within its bounds, and resumes unacknowledged messages with DUP,
-also when another connection takes the client id over."""
+also when another connection takes the client id over; one left away longer
+than [mqtt] session_expiry is discarded."""
+import time
+
 import mqtt_wire as w
 
 
@@ -61,6 +64,26 @@ def test_queue_is_bounded_by_count(start_hearthd):
             c.expect(w.publish("b/t", b"%d" % i, qos=1, mid=i))
             c.send(w.puback(i))
         c.ping()
+
+
+def test_a_session_away_past_session_expiry_is_discarded(start_hearthd):
+    # [mqtt] session_expiry (Mosquitto's persistent_client_expiration): the
+    # deadline is checked on the one-second tick, so 2 s expire within ~3 s.
+    h = start_hearthd(config={"mqtt": {"session_expiry": 2}})
+    with w.client(h.port, "expiring", clean=False) as c:
+        sub(c, 1, ("e/t", 1))
+    with w.client(h.port, "kept", clean=False) as c:
+        sub(c, 1, ("e/t", 1))
+    w.publish_with_helper(h.port, "e/t", b"queued", 1)
+    with w.client(h.port, "kept", clean=False, present=True) as c:  # back in time: kept, and the clock stops
+        c.expect(w.publish("e/t", b"queued", qos=1, mid=1))
+        c.send(w.puback(1))
+        h.wait_log(r"'expiring': persistent session expired after 2 s without its client \(1 queued", timeout=6)
+        c.ping()
+    with w.client(h.port, "expiring", clean=False, present=False) as c:  # a new session
+        c.ping()
+    time.sleep(0.1)
+    assert "'kept': persistent session expired" not in h.log()
 
 
 def test_queue_is_bounded_by_bytes(start_hearthd):

@@ -44,6 +44,7 @@ struct mqtt_config {
   std::size_t max_queued_bytes = 16777216;
   std::size_t max_incoming_qos2 = 20;  // Mosquitto's max_inflight_messages
   std::chrono::seconds backpressure_timeout{5};  // 0 = drop instead of pausing publishers
+  std::chrono::seconds session_expiry{0};  // persistent sessions away this long are discarded; 0 = never
   std::size_t write_queue_soft_bytes = 1048576;
   std::size_t write_queue_hard_bytes = 16777216;
   std::chrono::seconds sys_interval{10};  // 0 = off

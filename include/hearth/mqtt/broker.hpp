@@ -103,6 +103,7 @@ struct broker_stats {
   std::uint64_t protocol_errors = 0;
   std::uint64_t retained_refused = 0;   // over the memory budget
   std::uint64_t commits = 0;            // persistence batches committed
+  std::uint64_t sessions_expired = 0;   // persistent sessions discarded after session.expiry
   std::size_t clients_connected = 0;
   std::size_t clients_maximum = 0;
 };
@@ -220,6 +221,8 @@ private:
   void release(session& s);
   void unblock_client(client& c);
   void check_backpressure();
+  // Discards the persistent sessions away longer than session.expiry.
+  void expire_sessions();
   void send_flight(session& s, const flight& f, bool dup);
   void pump(session& s);
   // Sends what the window holds but the current connection has not seen
@@ -309,6 +312,9 @@ private:
   std::unordered_map<std::string, std::string> sys_last_;  // last published $SYS values
   std::optional<clock::time_point> started_;
   clock::time_point last_sys_{};
+  // Persistent sessions without a connection, and since when (time_point{}:
+  // restored from disk, counted from the first tick).
+  std::unordered_map<session*, clock::time_point> away_;
   clock::time_point now_{};
 };
 

@@ -38,6 +38,10 @@ struct session_limits {
   // high-water mark (half of the bounds) before the broker stops waiting for
   // it and drops (counted) instead; zero never waits, as Mosquitto does.
   std::chrono::seconds backpressure_timeout{5};
+  // A persistent session whose client has been away this long is discarded
+  // (Mosquitto's persistent_client_expiration); zero keeps it until the
+  // client cleans it, Mosquitto's default.
+  std::chrono::seconds expiry{0};
 };
 
 struct delivery {
