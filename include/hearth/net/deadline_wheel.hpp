@@ -5,10 +5,10 @@
 // connect deadline, then 1.5 x keepalive, then the bound on flushing at
 // close). A steady_timer per connection costs about 200 bytes and a timer
 // queue entry each; the wheel costs one intrusive node (two pointers and the
-// due second) per connection, and the transport ticks it once a second while
-// it holds anything. Keepalive deadlines are defined in whole seconds, so a
-// one-second resolution changes nothing a client can observe (Mosquitto also
-// checks keepalives once a second).
+// due second) per connection, and hearthd's one-second tick advances it
+// (transport_context::advance_deadlines). Keepalive deadlines are defined in
+// whole seconds, so a one-second resolution changes nothing a client can
+// observe (Mosquitto also checks keepalives once a second).
 //
 // Rescheduling (every packet received moves the keepalive deadline) is O(1):
 // unlink and link into another slot. advance() visits only the slots the
