@@ -10,6 +10,7 @@
 
 #include "hearth/store/schema.hpp"
 #include "hearth/store/sqlite.hpp"
+#include "temp_dir.hpp"
 
 namespace hearth::test::house {
 
@@ -18,19 +19,7 @@ struct memory_db {
   memory_db() { store::migrate(db); }
 };
 
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("hearth-test-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+using test::temp_dir;
 
 inline std::int64_t count_rows(store::database& db, const std::string& sql) {
   auto s = db.prepare(sql);

@@ -5,7 +5,7 @@
 
 #include "hearth/agent/devices.hpp"
 #include "hearth/hal/fake.hpp"
-#include "test_hal_support.hpp"
+#include "temp_dir.hpp"
 
 using namespace hearth;
 using namespace hearth::agent;

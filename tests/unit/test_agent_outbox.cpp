@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "hearth/agent/outbox.hpp"
-#include "test_hal_support.hpp"
+#include "temp_dir.hpp"
 
 using hearth::agent::outbox;
 

@@ -23,7 +23,7 @@ struct fixture {
   mqtt::broker broker{mqtt::broker_config{}, log};
   core::config cfg = [this] {
     core::config c;
-    c.data_dir = dir.path.string();
+    c.data_dir = dir.path();
     c.storage.flush_interval = 20ms;
     c.bridge.command_timeout = 1s;
     return c;

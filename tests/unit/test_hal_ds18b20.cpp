@@ -4,7 +4,7 @@
 
 #include "hearth/hal/ds18b20.hpp"
 #include "hearth/hal/fake.hpp"
-#include "test_hal_support.hpp"
+#include "temp_dir.hpp"
 
 using namespace hearth::hal;
 using namespace std::chrono_literals;

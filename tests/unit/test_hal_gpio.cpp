@@ -6,7 +6,7 @@
 
 #include "hearth/hal/fake.hpp"
 #include "hearth/hal/gpio.hpp"
-#include "test_hal_support.hpp"
+#include "temp_dir.hpp"
 
 using namespace hearth::hal;
 using namespace std::chrono_literals;

@@ -4,7 +4,7 @@
 #include "hearth/hal/fake.hpp"
 #include "hearth/hal/iio.hpp"
 #include "hearth/hal/simulator.hpp"
-#include "test_hal_support.hpp"
+#include "temp_dir.hpp"
 
 using namespace hearth::hal;
 

@@ -4,28 +4,17 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
-#include <random>
 #include <thread>
 
 #include "hearth/store/sqlite.hpp"
 #include "hearth/store/wal_checkpointer.hpp"
+#include "temp_dir.hpp"
 
 using namespace hearth::store;
 using namespace std::chrono_literals;
 
 namespace {
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("hearth-ckpt-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-};
+using hearth::test::temp_dir;
 
 void write_batch(database& db, int rows) {
   transaction tx(db);
@@ -37,7 +26,7 @@ void write_batch(database& db, int rows) {
 
 TEST_CASE("wal_checkpointer copies the log in the background", "[store]") {
   temp_dir d;
-  const std::string path = (d.path / "r.db").string();
+  const std::string path = d.file("r.db");
   database db(path);
   db.exec("PRAGMA journal_mode=WAL");
   db.exec("CREATE TABLE t(v TEXT)");
@@ -71,7 +60,7 @@ TEST_CASE("wal_checkpointer copies the log in the background", "[store]") {
 
 TEST_CASE("wal_checkpointer stops promptly", "[store]") {
   temp_dir d;
-  database db((d.path / "r.db").string());
+  database db(d.file("r.db"));
   db.exec("PRAGMA journal_mode=WAL");
   const auto t0 = std::chrono::steady_clock::now();
   { wal_checkpointer ckpt(db, 10s); }

@@ -5,13 +5,13 @@
 
 #include <cstdio>
 #include <filesystem>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "hearth/core/cli.hpp"
 #include "hearth/web/auth_users.hpp"
 #include "hearth/web/token_command.hpp"
+#include "temp_dir.hpp"
 
 using namespace hearth;
 using Catch::Matchers::Contains;
@@ -20,19 +20,7 @@ namespace {
 
 core::cli_options parse(std::vector<const char*> args) { return core::parse_command_line(args); }
 
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("hearth-token-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string file(const std::string& n) const { return (path / n).string(); }
-};
+using hearth::test::temp_dir;
 
 // A FILE* whose text can be read back.
 struct capture {
@@ -79,7 +67,7 @@ TEST_CASE("command line: token NAME USER with the usual options", "[config][cli]
 TEST_CASE("hearthd token prints a token once that acts as the user", "[web][auth]") {
   temp_dir d;
   core::config cfg;
-  cfg.data_dir = d.path.string();
+  cfg.data_dir = d.path();
   cfg.password_file = d.file("passwd");
   web::user_directory running(cfg.password_file, cfg.data_dir);  // as a hearthd started before
   REQUIRE(running.add("alice", "alice-password", web::role::member).empty());
@@ -130,7 +118,7 @@ TEST_CASE("hearthd token: no data directory, or the web-only users", "[web][auth
   CHECK_FALSE(std::filesystem::exists(cfg.data_dir));
 
   // Without --password-file the users are hearthd's own <data_dir>/web-passwd.
-  cfg.data_dir = d.path.string();
+  cfg.data_dir = d.path();
   CHECK(web::web_password_path(cfg) == d.file("web-passwd"));
   web::user_directory users(web::web_password_path(cfg), cfg.data_dir);
   REQUIRE(users.add("admin", "admin-password", web::role::admin).empty());

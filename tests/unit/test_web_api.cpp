@@ -45,10 +45,10 @@ struct fake_house final : web::house_port {
 struct fixture {
   test::house::temp_dir dir;
   fake_house house;
-  web::user_directory users{dir.file("passwd"), dir.path.string()};
+  web::user_directory users{dir.file("passwd"), dir.path()};
   web::session_store sessions;
   web::login_limiter limiter{{0, 1000ms, 8000ms, 900s, 100}};
-  web::api api{house, users, sessions, limiter, {dir.path.string()}};
+  web::api api{house, users, sessions, limiter, {dir.path()}};
   web::auth_clock::time_point now = web::auth_clock::time_point{} + 1000s;
 
   fixture() {

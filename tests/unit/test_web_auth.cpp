@@ -3,29 +3,17 @@
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 
 #include "hearth/web/auth.hpp"
 #include "hearth/web/auth_users.hpp"
+#include "temp_dir.hpp"
 
 using namespace hearth::web;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    std::random_device rd;
-    path = std::filesystem::temp_directory_path() / ("hearth-auth-" + std::to_string(rd()) + std::to_string(rd()));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  std::string file(const std::string& n) const { return (path / n).string(); }
-};
+using hearth::test::temp_dir;
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -129,7 +117,7 @@ TEST_CASE("users: roles beside the password file, first users are admins", "[web
     f.set("satellite", "sat-password");
     f.save(pw);
   }
-  user_directory u(pw, d.path.string());
+  user_directory u(pw, d.path());
   // No roles file: everyone in the password file is an admin.
   CHECK(u.role_of("alice") == role::admin);
   CHECK(u.role_of("satellite") == role::admin);
@@ -152,7 +140,7 @@ TEST_CASE("users: roles beside the password file, first users are admins", "[web
   CHECK_FALSE(u.add("dave", "short", role::member).empty());
 
   // It is all on disk: a new directory reads the same.
-  user_directory again(pw, d.path.string());
+  user_directory again(pw, d.path());
   CHECK(again.role_of("bob") == role::member);
   CHECK(again.verify("bob", "bob-password"));
   CHECK(again.list().size() == 4);
@@ -164,7 +152,7 @@ TEST_CASE("users: roles beside the password file, first users are admins", "[web
     f.set("eve", "eve-password");
     f.save(pw);
   }
-  user_directory third(pw, d.path.string());
+  user_directory third(pw, d.path());
   CHECK(third.role_of("eve") == role::member);
 
   CHECK(u.remove("bob").empty());
@@ -175,7 +163,7 @@ TEST_CASE("users: roles beside the password file, first users are admins", "[web
 TEST_CASE("users: the last admin cannot be deleted", "[web][auth]") {
   temp_dir d;
   const auto pw = d.file("passwd");
-  user_directory u(pw, d.path.string());
+  user_directory u(pw, d.path());
   CHECK(u.list().empty());
   CHECK(u.add("root", "root-password", role::admin).empty());
   CHECK(u.add("m", "member-password", role::member).empty());
@@ -186,7 +174,7 @@ TEST_CASE("users: the last admin cannot be deleted", "[web][auth]") {
 TEST_CASE("API tokens are stored hashed and act as their user", "[web][auth]") {
   temp_dir d;
   const auto pw = d.file("passwd");
-  user_directory u(pw, d.path.string());
+  user_directory u(pw, d.path());
   REQUIRE(u.add("script", "script-password", role::member).empty());
   REQUIRE(u.add("root", "root-password", role::admin).empty());
   const auto tok = u.create_token("backup-job", "script");
@@ -207,7 +195,7 @@ TEST_CASE("API tokens are stored hashed and act as their user", "[web][auth]") {
   CHECK_THROWS_AS(u.create_token("bad name", "script"), std::invalid_argument);
   CHECK_THROWS_AS(u.create_token("x", "nobody"), std::invalid_argument);
 
-  user_directory again(pw, d.path.string());
+  user_directory again(pw, d.path());
   CHECK(again.token_user(tok) == "script");
   // Deleting the user ends its tokens.
   CHECK(u.remove("script").empty());
@@ -217,7 +205,7 @@ TEST_CASE("API tokens are stored hashed and act as their user", "[web][auth]") {
 TEST_CASE("a malformed roles file is refused with its line", "[web][auth][malformed]") {
   temp_dir d;
   std::ofstream(d.file("web-roles")) << "# c\nalice:admin\nbob:owner\n";
-  CHECK_THROWS_WITH(user_directory(d.file("passwd"), d.path.string()), Catch::Contains("line 3"));
+  CHECK_THROWS_WITH(user_directory(d.file("passwd"), d.path()), Catch::Contains("line 3"));
 }
 
 TEST_CASE("login limiter: the first failures are free, then the wait grows", "[web][auth]") {

@@ -1,5 +1,5 @@
-// A temporary directory per test (removed at the end), for fake trees and
-// on-disk queues.
+// A temporary directory per test (mkdtemp, so parallel runs never share
+// one), removed with everything in it at the end.
 #pragma once
 
 #include <cstdlib>
@@ -23,6 +23,8 @@ public:
   temp_dir(const temp_dir&) = delete;
   temp_dir& operator=(const temp_dir&) = delete;
   const std::string& path() const { return path_; }
+  // `name` inside the directory.
+  std::string file(const std::string& name) const { return (std::filesystem::path(path_) / name).string(); }
 
 private:
   std::string path_;
