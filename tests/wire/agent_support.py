@@ -19,6 +19,8 @@ import time
 
 import paho.mqtt.client as mqtt
 
+from mqtt_wire import free_port
+
 CHIP = "pinctrl-bcm2711"
 BASE = 512  # the simulated chip's first line number (make_simulation)
 LIGHT, VALVE, FAN, GAS = 17, 27, 23, 22
@@ -31,12 +33,6 @@ def agent_binary():
     return path
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def agent_config(node, port, state_dir, interval=1.0, valve_max_on=600, central_extra="", host="127.0.0.1"):

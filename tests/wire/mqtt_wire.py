@@ -14,6 +14,15 @@ TIMEOUT = 5.0
 # --- encoding ----------------------------------------------------------------
 
 
+def free_port():
+    """A loopback port free at the time of asking (for a peer started with a fixed port)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def vbi(n):
     """Variable byte integer. Values >= 2**28 give the 5-byte (invalid) form."""
     out = bytearray()

@@ -4,7 +4,6 @@ committed) and TLS clients. The broker comes from conftest's
 `secure_hearthd` fixture (hearthd without --allow-anonymous).
 """
 import os
-import socket
 import ssl
 import subprocess
 
@@ -81,11 +80,3 @@ def connack_code(conn, client_id, **kw):
     pkt = conn.read_packet("CONNACK")
     assert pkt[0] == 0x20 and len(pkt) == 4, "expected CONNACK, got %s" % w.describe(pkt)
     return pkt[3]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port

@@ -107,7 +107,7 @@ def test_hearthd_passwd_file_works_in_hearthd_and_mosquitto(hearthd_binary, secu
     assert login(h.port, "b", username="bob", password="bob:pass") == 0
 
     # Debian's Mosquitto reads the same file.
-    port = sec.free_port()
+    port = w.free_port()
     conf = tmp_path / "mosquitto.conf"
     conf.write_text("listener %d 127.0.0.1\npassword_file %s\nallow_anonymous false\n%s"
                     % (port, path, "user root\n" if os.geteuid() == 0 else ""))
