@@ -182,23 +182,17 @@ http_response api::sensor_put(const http_request& req, std::string_view rest) {
   const auto parts = split(rest);
   if (parts.size() != 3) return json_error(404, "expected /api/sensors/<node>/<kind>/<sensor>");
   if (parts[1] == "relay") return json_error(400, "relays are at /api/relays/<node>/<relay>");
-  http_response error;
-  auto body = parse_object(req.body, error);
-  if (!body) return error;
-  auto& d = house_.devices();
-  std::string why;
-  const auto room = room_ref(d, *body, why);
-  if (!why.empty()) return json_error(400, why);
-  if (!d.known(parts[0], parts[1], parts[2])) return json_error(404, "no such sensor");
-  auto r = d.update_device(parts[0], parts[1], parts[2], field(*body, "name"), room);
-  if (!r) return json_error(400, r.error);
-  house_.pairing_changed();
-  return json_response(200, json::object{});
+  return pair_device(req, parts[0], parts[1], parts[2], "no such sensor");
 }
 
 http_response api::relay_put(const http_request& req, std::string_view rest) {
   const auto parts = split(rest);
   if (parts.size() != 2) return json_error(404, "expected /api/relays/<node>/<relay>");
+  return pair_device(req, parts[0], "relay", parts[1], "no such relay");
+}
+
+http_response api::pair_device(const http_request& req, std::string_view node, std::string_view kind,
+                               std::string_view id, std::string_view unknown) {
   http_response error;
   auto body = parse_object(req.body, error);
   if (!body) return error;
@@ -206,8 +200,8 @@ http_response api::relay_put(const http_request& req, std::string_view rest) {
   std::string why;
   const auto room = room_ref(d, *body, why);
   if (!why.empty()) return json_error(400, why);
-  if (!d.known(parts[0], "relay", parts[1])) return json_error(404, "no such relay");
-  auto r = d.update_device(parts[0], "relay", parts[1], field(*body, "name"), room);
+  if (!d.known(node, kind, id)) return json_error(404, unknown);
+  auto r = d.update_device(node, kind, id, field(*body, "name"), room);
   if (!r) return json_error(400, r.error);
   house_.pairing_changed();
   return json_response(200, json::object{});

@@ -116,6 +116,9 @@ private:
   http_response rooms(const http_request& req, std::string_view rest);
   http_response sensor_put(const http_request& req, std::string_view rest);
   http_response relay_put(const http_request& req, std::string_view rest);
+  // Names a known device and puts it in a room (both PUTs above).
+  http_response pair_device(const http_request& req, std::string_view node, std::string_view kind,
+                            std::string_view id, std::string_view unknown);
   http_response pairing_import(const http_request& req);
   http_response history(const http_request& req, bool csv);
   void command(const principal& p, const http_request& req, reply_fn reply);
