@@ -82,8 +82,8 @@ void stream_connection<Stream>::run() {
       ctx_.log().warn() << "mqtt " << peer_ << ": " << e.what();
       return;
     }
-    async_.registered = self();  // the poller holds a plain pointer
   }
+  owner_ = self();
   ctx_.add(*this);
   if constexpr (detail::handshaking_stream<Stream>) {
     // The handshake has a deadline of its own; the connect deadline starts
@@ -212,10 +212,6 @@ bool stream_connection<Stream>::refuse(std::error_code why) {
   // The broker logs the reason and closes the link.
   ctx_.broker().on_protocol_error(*client_, why);
   partial_.reset();
-  // Reading stops here. If the broker holds the close back (until its batch
-  // commits), no operation of ours is pending to keep this object alive, so
-  // the context keeps it until finish().
-  if (state_ == state::open) ctx_.keep_alive_while_paused(self());
   return false;
 }
 
@@ -243,7 +239,6 @@ template <class Stream>
 void stream_connection<Stream>::pause_reading() {
   if (paused_ || state_ != state::open) return;
   paused_ = true;
-  ctx_.keep_alive_while_paused(self());
   ctx_.log().debug() << "mqtt " << peer_ << ": reading paused";
 }
 
@@ -252,10 +247,8 @@ void stream_connection<Stream>::resume_reading() {
   if (!paused_) return;
   paused_ = false;
   resume_pending_ = true;
-  // Called from inside the broker: dispatching what is held must wait. The
-  // posted handler owns the connection from here.
+  // Called from inside the broker: dispatching what is held must wait.
   net::post(exec(), [self = self()] { self->on_resumed(); });
-  ctx_.release_paused(*this);
 }
 
 template <class Stream>

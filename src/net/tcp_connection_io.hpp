@@ -29,7 +29,7 @@ void stream_connection<Stream>::update_interest() {
 template <class Stream>
 void stream_connection<Stream>::on_ready(std::uint32_t events) {
   if constexpr (reactor) {
-    const auto keep = self();  // finish() may drop the registration's reference
+    const auto keep = self();  // finish() drops the connection's own reference
     const bool failed = events & (EPOLLERR | EPOLLHUP);
     if (waiting_writable_ && (events & EPOLLOUT || failed)) on_writable({});
     if (state_ != state::closed && wait_pending_ && (events & EPOLLIN || failed)) on_readable({});
@@ -302,16 +302,14 @@ void stream_connection<Stream>::close_stream() {
 template <class Stream>
 void stream_connection<Stream>::finish(std::error_code why) {
   if (state_ == state::closed) return;
-  const auto keep = self();  // the last reference may go below
+  const auto keep = std::move(owner_);  // the last reference may be this one
   state_ = state::closed;
   close_stream();
-  if constexpr (reactor) async_.registered.reset();
   ctx_.cancel_deadline(*this);
   if (hold_) hold_->cancel();
   out_.reset();
   partial_.reset();
   if (registry_index() != no_index) ctx_.remove(*this);
-  ctx_.release_paused(*this);
   // on_close frees the client, and may call close() on this link: ignored now.
   if (mqtt::client* c = std::exchange(client_, nullptr)) ctx_.broker().on_close(*c, why);
 }

@@ -24,20 +24,6 @@ void transport_context::remove(connection_base& c) noexcept {
   c.registry_index_ = connection_base::no_index;
 }
 
-void transport_context::keep_alive_while_paused(std::shared_ptr<connection_base> c) {
-  connection_base* key = c.get();
-  paused_.emplace(key, std::move(c));
-}
-
-void transport_context::release_paused(connection_base& c) noexcept {
-  // The connection may be destroyed here, when this held its last reference;
-  // callers hold their own shared_from_this() while they still need it.
-  if (auto it = paused_.find(&c); it != paused_.end()) {
-    auto keep = std::move(it->second);
-    paused_.erase(it);
-  }
-}
-
 void transport_context::close_all(std::error_code why) {
   // Each abort() removes its connection (and may publish wills to others).
   while (!connections_.empty()) connections_.back()->abort(why);

@@ -26,7 +26,7 @@
 // transport_context's shared buffer, and writes with non-blocking gather
 // writes straight from the queue. An idle TCP connection thus costs its
 // kernel socket and this object (its deadline is a node on the transport's
-// timing wheel); it owns itself while registered with the poller. Other streams (proactor mode) read with async_read_some
+// timing wheel). Other streams (proactor mode) read with async_read_some
 // into a buffer of their own and write a copy of the queue's front with one
 // async_write at a time, since their bytes pass through an encoder anyway.
 //
@@ -49,8 +49,11 @@
 // flushing what is queued. Only delay_writes(), which is rare (refused
 // logins) and wants millisecond precision, makes a timer of its own.
 //
-// Lifetime: kept alive by its pending operations (enable_shared_from_this);
-// broker::on_close is called exactly once, from a handler, when it ends.
+// Lifetime: from run() to finish() the connection owns itself (the poller
+// holds plain pointers, and a paused connection, or one whose close the
+// broker holds back, has no operation pending); after finish() its pending
+// operations keep it until they complete. broker::on_close is called exactly
+// once, from a handler, when it ends.
 #pragma once
 
 #include <chrono>
@@ -207,14 +210,13 @@ private:
     std::string write;
     std::string certificate_name;
   };
-  // Reactor mode: itself, while registered with the poller (which holds
-  // plain pointers), and what it last asked the poller for.
+  // Reactor mode: what it last asked the poller for.
   struct reactor_state {
-    std::shared_ptr<stream_connection> registered;
     std::uint8_t interest = fd_poller::none;
   };
 
   transport_context& ctx_;
+  std::shared_ptr<stream_connection> owner_;  // itself, from run() to finish()
   Stream stream_;
   mqtt::client* client_ = nullptr;
   mqtt::keepalive keepalive_;

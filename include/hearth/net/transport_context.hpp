@@ -8,9 +8,8 @@
 // runs on one thread and a read's bytes are consumed before the handler
 // returns.
 //
-// The registry holds non-owning pointers: a connection lives as long as one
-// of its asynchronous operations holds it, and leaves the registry when it
-// ends.
+// The registry holds non-owning pointers: a connection owns itself until it
+// ends (stream_connection::finish), and leaves the registry then.
 //
 // Deadlines (TLS handshake, CONNECT, keepalive, flushing on close) live on
 // one timing wheel of one-second slots instead of a timer per connection:
@@ -26,7 +25,6 @@
 #include <span>
 #include <string>
 #include <system_error>
-#include <unordered_map>
 #include <vector>
 
 #include "hearth/core/log.hpp"
@@ -76,11 +74,6 @@ public:
   void remove(connection_base& c) noexcept;
   std::size_t size() const noexcept { return connections_.size(); }
 
-  // A paused connection (backpressure), or one that stopped reading while
-  // the broker holds its close back, has no operation pending that would
-  // keep it alive, so the context owns it until it is resumed or ends.
-  void keep_alive_while_paused(std::shared_ptr<connection_base> c);
-  void release_paused(connection_base& c) noexcept;
 
   // Ends every connection now, reporting each to the broker (shutdown).
   void close_all(std::error_code why);
@@ -108,7 +101,6 @@ private:
   std::unique_ptr<char[]> read_buffer_;
   std::string header_scratch_;
   std::vector<connection_base*> connections_;  // each knows its index
-  std::unordered_map<connection_base*, std::shared_ptr<connection_base>> paused_;
   deadline_wheel deadlines_{64};
   fd_poller* poller_ = nullptr;
 };
