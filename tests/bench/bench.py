@@ -303,12 +303,12 @@ def table(results, scenarios, skip_hearthd):
     return "\n".join(rows), all_met
 
 
-def build_floor_relay():
-    """Compiles floor_relay.c (the latency floor) with the system's C compiler; None without one."""
+def build_floor_relay(workdir):
+    """Compiles floor_relay.c (the latency floor) into workdir with the system's C compiler; None without one."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if not cc:
         return None
-    out = Path(tempfile.mkdtemp(prefix="hearth-floor-")) / "floor_relay"
+    out = Path(workdir) / "floor_relay"
     r = subprocess.run([cc, "-O2", "-o", str(out), str(REPO / "tests/bench/floor_relay.c")],
                        capture_output=True, text=True)
     return str(out) if r.returncode == 0 else None
@@ -359,7 +359,6 @@ def main():
     missing = [k for k, v in binaries.items() if v is None and not (k == "hearthd" and args.skip_hearthd)]
     if missing:
         sys.exit(f"bench.py: cannot find {', '.join(missing)} (use --build or --{missing[0]})")
-    binaries["floor"] = build_floor_relay()
 
     raise_fd_limit()
     if args.realtime:
@@ -374,6 +373,7 @@ def main():
         results[(sc.name, "floor")] = []
     raw = []
     workdir = tempfile.mkdtemp(prefix="hearth-bench-")
+    binaries["floor"] = build_floor_relay(workdir)  # removed with workdir
     try:
         for rnd in range(1, rounds + 1):
             for sc in scenarios:
